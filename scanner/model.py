@@ -1,0 +1,170 @@
+"""The provider-neutral snapshot: what one collection saw, and what it could not see.
+
+Collectors fill a :class:`Snapshot`; the graph engine and the rules read only this model, so a
+saved snapshot can be analysed again without any cloud call. Every id is the provider's canonical
+id (an ARN on AWS), which is also the node id in the graph.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SNAPSHOT_SCHEMA = "ztdrift.snapshot/v1"
+
+PrincipalKind = Literal["user", "group", "role", "root", "federated-provider", "service-account"]
+CredentialKind = Literal[
+    "access-key", "root-access-key", "password", "client-secret", "certificate"
+]
+GrantKind = Literal["inline", "attached", "boundary"]
+TrusteeKind = Literal["aws", "account", "service", "federated", "any"]
+
+
+class Record(BaseModel):
+    """Base of every snapshot record: immutable and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Scope(Record):
+    """One unit of collection: an AWS account, Azure subscription or GCP project."""
+
+    provider: str
+    account: str
+    regions: tuple[str, ...] = ()
+
+
+class Principal(Record):
+    """A user, group, role or other identity that can hold grants."""
+
+    id: str
+    provider: str
+    account: str
+    kind: PrincipalKind
+    name: str
+    groups: tuple[str, ...] = ()
+    tags: dict[str, str] = Field(default_factory=dict)
+    created: datetime | None = None
+
+
+class Credential(Record):
+    """A secret a principal can authenticate with. Only metadata, never the secret itself."""
+
+    id: str
+    provider: str
+    account: str
+    owner: str
+    kind: CredentialKind
+    active: bool
+    created: datetime | None = None
+    last_rotated: datetime | None = None
+    last_used: datetime | None = None
+
+
+class Policy(Record):
+    """A policy document: managed (AWS or customer) or inline."""
+
+    id: str
+    provider: str
+    account: str
+    name: str
+    managed_by: Literal["provider", "customer", "inline"]
+    document: dict[str, Any]
+
+
+class Grant(Record):
+    """A policy attached to a principal, inline, or as its permission boundary."""
+
+    principal: str
+    policy: str
+    kind: GrantKind
+
+
+class Trust(Record):
+    """One trustee allowed by a role's trust policy to assume it."""
+
+    role: str
+    trustee: str
+    trustee_kind: TrusteeKind
+    actions: tuple[str, ...] = ("sts:AssumeRole",)
+    conditions: dict[str, Any] = Field(default_factory=dict)
+
+
+class NetworkGroup(Record):
+    """A security group (or NSG, firewall) that network rules belong to."""
+
+    id: str
+    provider: str
+    account: str
+    region: str
+    name: str
+    network: str | None = None
+    attachments: int | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class NetworkRule(Record):
+    """One rule of a network group, in one direction, to one peer."""
+
+    group: str
+    direction: Literal["ingress", "egress"]
+    action: Literal["allow", "deny"] = "allow"
+    protocol: str
+    from_port: int | None = None
+    to_port: int | None = None
+    peer: str
+    peer_kind: Literal["cidr4", "cidr6", "prefix-list", "group", "tag"]
+    description: str | None = None
+
+
+class DataStore(Record):
+    """A bucket or storage account, with what decides who can reach its data."""
+
+    id: str
+    provider: str
+    account: str
+    region: str | None
+    kind: str
+    name: str
+    policy: dict[str, Any] | None = None
+    acl_grants: tuple[dict[str, Any], ...] = ()
+    policy_is_public: bool | None = None
+    public_access_block: dict[str, bool] | None = None
+    account_public_access_block: dict[str, bool] | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class Gap(Record):
+    """Something the collection could not see: a scope, region or service that failed."""
+
+    provider: str
+    account: str
+    service: str
+    region: str | None = None
+    error: str
+    code: str | None = None
+
+
+class Snapshot(Record):
+    """Everything one scan collected, in a stable, deterministic form."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    schema_: str = Field(default=SNAPSHOT_SCHEMA, alias="schema")
+    taken_at: datetime
+    scopes: tuple[Scope, ...] = ()
+    principals: tuple[Principal, ...] = ()
+    credentials: tuple[Credential, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    trusts: tuple[Trust, ...] = ()
+    network_groups: tuple[NetworkGroup, ...] = ()
+    network_rules: tuple[NetworkRule, ...] = ()
+    data_stores: tuple[DataStore, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+
+    def scope_keys(self) -> set[tuple[str, str]]:
+        """The (provider, account) pairs this snapshot covers."""
+        return {(s.provider, s.account) for s in self.scopes}
