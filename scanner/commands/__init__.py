@@ -1,0 +1,9 @@
+"""One module per subcommand; each has `register(subparsers)` that sets its handler."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from scanner.commands import analyze, demo, diff, pr, scan, waivers_cmd
+
+COMMANDS: tuple[ModuleType, ...] = (scan, analyze, diff, waivers_cmd, pr, demo)

@@ -1,0 +1,88 @@
+"""The configuration file (`ztdrift.yaml`), validated with clear errors.
+
+Paths in the file are relative to the file's own directory. Command-line flags win over it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from scanner.errors import InputError
+
+CONFIG_NAME = "ztdrift.yaml"
+
+
+class AwsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    regions: list[str] = Field(default_factory=list)
+    profile: str | None = None
+
+
+class TerraformSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dir: Path = Path(".")
+    state_file: Path | None = None
+
+
+class Config(BaseModel):
+    """Every setting, with its default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state_dir: Path = Path(".ztdrift/state")
+    waivers: Path = Path(".ztdrift/waivers.yaml")
+    waiver_horizon_days: int = Field(default=90, ge=1, le=365)
+    max_key_age_days: int = Field(default=90, ge=1)
+    unused_key_days: int = Field(default=90, ge=1)
+    fail_on: Literal["critical", "high", "medium", "low", "info"] = "high"
+    waiver_owner: str = "@security"
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    terraform: TerraformSettings = Field(default_factory=TerraformSettings)
+
+    def resolved(self, base: Path) -> Config:
+        """Make relative paths relative to `base` (the configuration file's directory)."""
+        terraform = self.terraform.model_copy(
+            update={
+                "dir": base / self.terraform.dir,
+                "state_file": base / self.terraform.state_file
+                if self.terraform.state_file
+                else None,
+            }
+        )
+        return self.model_copy(
+            update={
+                "state_dir": base / self.state_dir,
+                "waivers": base / self.waivers,
+                "terraform": terraform,
+            }
+        )
+
+
+def load(path: Path | None) -> Config:
+    """Load the configuration; with no file, the defaults relative to the current directory."""
+    if path is None:
+        default = Path(CONFIG_NAME)
+        if not default.exists():
+            return Config().resolved(Path("."))
+        path = default
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise InputError("configuration file not found", where=str(path)) from exc
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from exc
+    try:
+        return Config.model_validate(data).resolved(path.parent)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        raise InputError(f"key {key}: {error['msg']}", where=str(path)) from exc

@@ -1,0 +1,115 @@
+"""Drift: compare a scan with the previous one of the same scopes.
+
+A finding is new or existing; a previous finding that is gone is resolved only when this scan
+saw its scope completely. A finding under a collection gap stays unknown, never resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from scanner.findings import Finding, ResolvedFinding
+from scanner.model import Gap, Snapshot
+
+# Which service a rule family's resources come from, to match findings with gaps.
+FAMILY_SERVICES = {
+    "long-lived-key": ("iam",),
+    "standing-admin": ("iam",),
+    "open-egress": ("ec2",),
+    "public-data": ("s3",),
+}
+
+
+@dataclass
+class Drift:
+    """The differences between two scans of the same scopes."""
+
+    resolved: list[ResolvedFinding] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+
+def hidden_by_gap(finding: Finding, gaps: Iterable[Gap]) -> bool:
+    """Whether a gap in this scan covers the place a finding lives."""
+    services = FAMILY_SERVICES.get(finding.family, ())
+    for gap in gaps:
+        if (gap.provider, gap.account) != (finding.provider, finding.account):
+            continue
+        if gap.service not in services and gap.service not in ("*", "all"):
+            continue
+        if gap.region is None or finding.region is None or gap.region == finding.region:
+            return True
+    return False
+
+
+def compare(
+    previous: list[Finding] | None,
+    current: list[Finding],
+    *,
+    current_snapshot: Snapshot,
+    previous_snapshot: Snapshot | None = None,
+) -> Drift:
+    """Mark current findings new or existing and list what was resolved since `previous`.
+
+    Only previous findings in the scopes this scan covers take part, so scanning one
+    provider or account never resolves another's findings.
+    """
+    drift = Drift()
+    scopes = current_snapshot.scope_keys()
+    before = {f.id: f for f in previous or [] if (f.provider, f.account) in scopes}
+    for finding in current:
+        finding.status = "existing" if finding.id in before else "new"
+
+    now_ids = {f.id for f in current}
+    for old in before.values():
+        if old.id in now_ids:
+            continue
+        if hidden_by_gap(old, current_snapshot.gaps):
+            drift.unknown.append(old.id)
+            continue
+        drift.resolved.append(_resolved(old))
+
+    if previous_snapshot is not None:
+        drift.changes = snapshot_changes(previous_snapshot, current_snapshot)
+    return drift
+
+
+def _resolved(finding: Finding) -> ResolvedFinding:
+    return ResolvedFinding(
+        id=finding.id,
+        rule=finding.rule,
+        provider=finding.provider,
+        account=finding.account,
+        resource=finding.resource,
+        severity=finding.severity,
+        title=finding.title,
+    )
+
+
+def snapshot_changes(old: Snapshot, new: Snapshot) -> dict[str, list[str]]:
+    """New and removed principals, credentials and grants between two snapshots."""
+    scopes = new.scope_keys()
+
+    def ids(snapshot: Snapshot) -> dict[str, set[str]]:
+        def keep(provider: str, account: str) -> bool:
+            return (provider, account) in scopes
+
+        return {
+            "principals": {p.id for p in snapshot.principals if keep(p.provider, p.account)},
+            "credentials": {
+                c.id for c in snapshot.credentials if keep(c.provider, c.account) and c.active
+            },
+            "grants": {
+                f"{g.principal} -> {g.policy}"
+                for g in snapshot.grants
+                if g.principal.split(":")[4:5] and keep("aws", g.principal.split(":")[4])
+            },
+        }
+
+    before, after = ids(old), ids(new)
+    changes: dict[str, list[str]] = {}
+    for key in before:
+        changes[f"new_{key}"] = sorted(after[key] - before[key])
+        changes[f"removed_{key}"] = sorted(before[key] - after[key])
+    return {k: v for k, v in changes.items() if v}

@@ -1,0 +1,100 @@
+"""The Markdown summary for a GitHub Actions job summary: counts, drift, worst findings first."""
+
+from __future__ import annotations
+
+from scanner.findings import FindingsReport, Severity
+from scanner.reports.markdown import escape
+
+# GitHub accepts at most 1 MiB per step summary; stay well under it.
+MAX_BYTES = 900_000
+MAX_ROWS = 200
+
+
+def to_markdown(report: FindingsReport) -> str:
+    """Render the summary; rows beyond the size budget are cut with a note."""
+    open_findings = [f for f in report.findings if f.waiver is None]
+    waived = len(report.findings) - len(open_findings)
+    new = [f for f in open_findings if f.status == "new"]
+
+    lines = ["# ztdrift scan", ""]
+    if report.gaps:
+        lines += ["> **Partial scan**: some scopes could not be collected (see below).", ""]
+    lines += _counts(open_findings, waived, len(new), len(report.resolved))
+    lines += _table("New findings", new)
+    lines += _table("All open findings", open_findings)
+    lines += _resolved(report)
+    lines += _gaps(report)
+    lines += _expired(report)
+    return _fit("\n".join(lines) + "\n")
+
+
+def _counts(findings: list, waived: int, new: int, resolved: int) -> list[str]:  # type: ignore[type-arg]
+    by_severity = {s: 0 for s in Severity}
+    for finding in findings:
+        by_severity[finding.level] += 1
+    cells = " | ".join(str(by_severity[s]) for s in sorted(Severity, reverse=True))
+    return [
+        "| critical | high | medium | low | info | new | resolved | waived |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {cells} | {new} | {resolved} | {waived} |",
+        "",
+    ]
+
+
+def _table(heading: str, findings: list) -> list[str]:  # type: ignore[type-arg]
+    if not findings:
+        return []
+    rows = [
+        f"## {heading}",
+        "",
+        "| severity | rule | account | resource | finding |",
+        "|---|---|---|---|---|",
+    ]
+    for finding in findings[:MAX_ROWS]:
+        rows.append(
+            f"| {finding.severity} | {finding.rule} | {escape(finding.account)} | "
+            f"{escape(finding.resource)} | {escape(finding.title)} |"
+        )
+    if len(findings) > MAX_ROWS:
+        rows.append(f"\n{len(findings) - MAX_ROWS} more in findings.json.")
+    return [*rows, ""]
+
+
+def _resolved(report: FindingsReport) -> list[str]:
+    if not report.resolved:
+        return []
+    rows = ["## Resolved since the previous scan", ""]
+    rows += [f"- {r.rule}: {escape(r.resource)}" for r in report.resolved[:MAX_ROWS]]
+    return [*rows, ""]
+
+
+def _gaps(report: FindingsReport) -> list[str]:
+    if not report.gaps:
+        return []
+    rows = ["## Not collected", ""]
+    for gap in report.gaps:
+        place = f"{gap.provider} {gap.account} {gap.service} {gap.region or ''}".strip()
+        rows.append(f"- {escape(place)}: {escape(gap.error)}")
+    rows.append("")
+    rows.append("Findings in these places are neither reported nor resolved by this scan.")
+    return [*rows, ""]
+
+
+def _expired(report: FindingsReport) -> list[str]:
+    if not report.expired_waivers:
+        return []
+    rows = ["## Expired waivers (no longer hiding their findings)", ""]
+    for waiver in report.expired_waivers:
+        rows.append(
+            f"- {escape(waiver['id'])} owned by {escape(waiver['owner'])}, expired "
+            f"{waiver['expires']}, matches {len(waiver['findings'])} finding(s)"
+        )
+    return [*rows, ""]
+
+
+def _fit(text: str) -> str:
+    data = text.encode()
+    if len(data) <= MAX_BYTES:
+        return text
+    cut = data[:MAX_BYTES].decode(errors="ignore").rsplit("\n", 1)[0]
+    return cut + "\n\n_Summary truncated; see findings.json for everything._\n"

@@ -1,0 +1,191 @@
+"""Waivers: exceptions kept in the repository, each with an owner, a reason and an expiry.
+
+An active waiver marks the findings it matches as waived; an expired one hides nothing and is
+listed in the report so its owner renews it or lets it lapse. A broken waiver file stops the
+run before anything is opened, with an error naming the line.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from scanner.errors import InputError
+from scanner.findings import FAMILIES, Finding
+
+OWNER = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?$")
+DEFAULT_HORIZON_DAYS = 90
+
+
+class Waiver(BaseModel):
+    """One exception: which findings it hides, who owns it, why, and until when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    rule: str
+    resource: str
+    owner: str
+    reason: str
+    expires: date
+    ticket: str | None = None
+    compensating_control: str | None = None
+
+    @field_validator("rule")
+    @classmethod
+    def _known_family(cls, value: str) -> str:
+        if value.split("/", 1)[0] not in FAMILIES:
+            raise ValueError(f"unknown rule family {value!r} (known: {', '.join(FAMILIES)})")
+        return value
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_is_reachable(cls, value: str) -> str:
+        if not OWNER.match(value):
+            raise ValueError("must be a GitHub login or @org/team")
+        return value
+
+    @field_validator("reason", "id", "resource")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    def matches(self, finding: Finding) -> bool:
+        """Rule by family or exact detail; resource exact or by glob."""
+        if self.rule != finding.rule and self.rule != finding.family:
+            return False
+        return self.resource == finding.resource or fnmatch.fnmatchcase(
+            finding.resource, self.resource
+        )
+
+    def active_on(self, day: date) -> bool:
+        """A waiver is active up to and including its expiry day (UTC)."""
+        return day <= self.expires
+
+
+@dataclass
+class WaiverFile:
+    """A parsed waiver file, with the line of each entry for messages."""
+
+    path: Path
+    waivers: list[Waiver]
+    lines: dict[str, int]
+
+
+def load(path: Path, *, today: date, horizon_days: int = DEFAULT_HORIZON_DAYS) -> WaiverFile:
+    """Read and validate a waiver file; a missing file means no waivers."""
+    if not path.exists():
+        return WaiverFile(path=path, waivers=[], lines={})
+    data = _parse_yaml(path)
+    entries = _entries(data, path)
+
+    waivers: list[Waiver] = []
+    lines: dict[str, int] = {}
+    limit = today + timedelta(days=horizon_days)
+    for index, entry in enumerate(entries):
+        line = _line_of(entries, index)
+        waiver = _validate(entry, path, line)
+        if waiver.id in lines:
+            raise InputError(
+                f"duplicate waiver id {waiver.id!r} (first at line {lines[waiver.id]})",
+                where=f"{path}:{line}",
+            )
+        if waiver.expires > limit:
+            raise InputError(
+                f"waiver {waiver.id!r} expires {waiver.expires}, past the {horizon_days}-day "
+                f"horizon ({limit})",
+                where=f"{path}:{line}",
+                hint="shorten the expiry; renew it when it comes due",
+            )
+        lines[waiver.id] = line
+        waivers.append(waiver)
+    return WaiverFile(path=path, waivers=waivers, lines=lines)
+
+
+def _parse_yaml(path: Path) -> Any:
+    try:
+        return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read waiver file: {exc}", where=str(path)) from exc
+
+
+def _entries(data: Any, path: Path) -> CommentedSeq:
+    if data is None:
+        return CommentedSeq()
+    if not isinstance(data, CommentedMap) or "waivers" not in data:
+        raise InputError("expected a mapping with a 'waivers' list", where=f"{path}:1")
+    entries = data["waivers"]
+    if entries is None:
+        return CommentedSeq()
+    if not isinstance(entries, CommentedSeq):
+        raise InputError(
+            "'waivers' must be a list", where=f"{path}:{data.lc.key('waivers')[0] + 1}"
+        )
+    return entries
+
+
+def _line_of(entries: CommentedSeq, index: int) -> int:
+    return int(entries.lc.item(index)[0]) + 1
+
+
+def _validate(entry: Any, path: Path, line: int) -> Waiver:
+    if not isinstance(entry, CommentedMap):
+        raise InputError("each waiver must be a mapping", where=f"{path}:{line}")
+    try:
+        return Waiver.model_validate(dict(entry))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        field_line = line
+        if field in entry:
+            field_line = int(entry.lc.key(field)[0]) + 1
+        message = "required field missing" if error["type"] == "missing" else error["msg"]
+        raise InputError(
+            f"waiver field {field!r}: {message}", where=f"{path}:{field_line}"
+        ) from exc
+
+
+@dataclass
+class WaiverOutcome:
+    """What applying waivers did: expired waivers and their lines, for the report."""
+
+    expired: list[dict[str, Any]]
+
+
+def apply(findings: list[Finding], waivers: WaiverFile, *, today: date) -> WaiverOutcome:
+    """Mark findings hidden by an active waiver; list expired waivers that still match."""
+    expired = {w.id: _describe(w, waivers) for w in waivers.waivers if not w.active_on(today)}
+    for finding in findings:
+        for waiver in waivers.waivers:
+            if not waiver.matches(finding):
+                continue
+            if waiver.active_on(today):
+                finding.waiver = waiver.id
+                break
+            expired[waiver.id]["findings"].append(finding.id)
+    return WaiverOutcome(expired=sorted(expired.values(), key=lambda e: e["id"]))
+
+
+def _describe(waiver: Waiver, waivers: WaiverFile) -> dict[str, Any]:
+    return {
+        "id": waiver.id,
+        "owner": waiver.owner,
+        "expires": waiver.expires.isoformat(),
+        "line": waivers.lines.get(waiver.id),
+        "findings": [],
+    }
