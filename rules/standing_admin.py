@@ -82,7 +82,19 @@ def _finding(graph: Graph, principal: str, path: list[str]) -> Iterator[Finding]
             "admin_policies": list(power.get("policies", [])),
             "how": power.get("how"),
             "conditions": conditions,
+            "also_held_by": _other_holders(graph, principal, holder),
         },
+    )
+
+
+def _other_holders(graph: Graph, principal: str, holder: str) -> list[str]:
+    """Groups of the principal that grant administrator power too: fixing one is not enough."""
+    return sorted(
+        group
+        for _, group, data in graph.g.out_edges(principal, data=True)
+        if data.get("kind") == "member_of"
+        and group != holder
+        and any(d.get("kind") == "admin" for _, _, d in graph.g.out_edges(group, data=True))
     )
 
 

@@ -12,8 +12,8 @@ from scanner import snapshot_io
 from scanner.cli import main
 from scanner.errors import InputError
 from scanner.findings import FINDINGS_SCHEMA
+from scanner.markdown import escape_markdown as escape
 from scanner.pipeline import RunOptions, run
-from scanner.reports.markdown import escape
 from tests.builders import ADMIN_ARN, NOW, Estate
 from tests.test_import_authz import _real_export
 

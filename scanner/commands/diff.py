@@ -11,7 +11,6 @@ from scanner.analysis import analyze
 from scanner.commands.common import console
 from scanner.drift import compare
 from scanner.errors import ExitCode
-from scanner.reports.markdown import code
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,9 +32,13 @@ def handle(args: argparse.Namespace) -> int:
     out = console()
     for finding in after:
         if finding.status == "new":
-            out.print(f"+ new      {finding.severity:8} {finding.rule}  {code(finding.resource)}")
+            out.print(
+                f"+ new      {finding.severity:8} {finding.rule}  {finding.resource}", markup=False
+            )
     for resolved in drift.resolved:
-        out.print(f"- resolved {resolved.severity:8} {resolved.rule}  {code(resolved.resource)}")
+        out.print(
+            f"- resolved {resolved.severity:8} {resolved.rule}  {resolved.resource}", markup=False
+        )
     for finding_id in drift.unknown:
         out.print(f"? not re-checked (collection gap): {finding_id}")
     for kind, items in drift.changes.items():

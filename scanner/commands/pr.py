@@ -51,7 +51,7 @@ def handle(args: argparse.Namespace) -> int:
         if args.out is None:
             raise ZtdriftError("--plan-only needs --out DIR")
         written = write_plans(plans, args.out)
-        out.print(f"{len(plans)} plan(s) written to {args.out}/ ({len(written)} files)")
+        out.print(f"{len(plans)} plan(s) written to {args.out}/ ({len(written)} directories)")
         for plan in plans:
             out.print(f"  {plan.kind:7} {plan.branch}  {plan.title}", markup=False)
         return int(ExitCode.CLEAN)

@@ -12,7 +12,7 @@ from typing import Any
 
 from rules import rule_infos
 from scanner.findings import Finding, Severity
-from scanner.reports.markdown import escape
+from scanner.markdown import escape_markdown as escape
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scanner.findings import FindingsReport, Severity
-from scanner.reports.markdown import escape
+from scanner.findings import Finding, FindingsReport, Severity
+from scanner.markdown import escape_markdown as escape
 
 # GitHub accepts at most 1 MiB per step summary; stay well under it.
 MAX_BYTES = 900_000
@@ -21,14 +21,15 @@ def to_markdown(report: FindingsReport) -> str:
         lines += ["> **Partial scan**: some scopes could not be collected (see below).", ""]
     lines += _counts(open_findings, waived, len(new), len(report.resolved))
     lines += _table("New findings", new)
-    lines += _table("All open findings", open_findings)
+    lines += _table("Existing findings", [f for f in open_findings if f.status == "existing"])
     lines += _resolved(report)
+    lines += _changes(report)
     lines += _gaps(report)
     lines += _expired(report)
     return _fit("\n".join(lines) + "\n")
 
 
-def _counts(findings: list, waived: int, new: int, resolved: int) -> list[str]:  # type: ignore[type-arg]
+def _counts(findings: list[Finding], waived: int, new: int, resolved: int) -> list[str]:
     by_severity = {s: 0 for s in Severity}
     for finding in findings:
         by_severity[finding.level] += 1
@@ -41,7 +42,7 @@ def _counts(findings: list, waived: int, new: int, resolved: int) -> list[str]: 
     ]
 
 
-def _table(heading: str, findings: list) -> list[str]:  # type: ignore[type-arg]
+def _table(heading: str, findings: list[Finding]) -> list[str]:
     if not findings:
         return []
     rows = [
@@ -65,6 +66,17 @@ def _resolved(report: FindingsReport) -> list[str]:
         return []
     rows = ["## Resolved since the previous scan", ""]
     rows += [f"- {r.rule}: {escape(r.resource)}" for r in report.resolved[:MAX_ROWS]]
+    return [*rows, ""]
+
+
+def _changes(report: FindingsReport) -> list[str]:
+    if not report.changes:
+        return []
+    rows = ["## Changes in the estate", ""]
+    for kind, items in sorted(report.changes.items()):
+        shown = ", ".join(escape(item) for item in items[:20])
+        more = f" and {len(items) - 20} more" if len(items) > 20 else ""
+        rows.append(f"- {kind.replace('_', ' ')} ({len(items)}): {shown}{more}")
     return [*rows, ""]
 
 
