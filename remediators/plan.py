@@ -85,8 +85,14 @@ def build_plans(
     default_owner: str = "@security",
     today: date,
 ) -> list[Plan]:
-    """A plan for every problem among the unwaived findings, sorted by key."""
-    active = sorted((f for f in findings if f.waiver is None), key=lambda f: f.id)
+    """A plan for every problem among the unwaived findings, sorted by key.
+
+    Informational findings (an open group attached to nothing) are reported, but nobody
+    should have to review a pull request for them.
+    """
+    active = sorted(
+        (f for f in findings if f.waiver is None and f.severity != "info"), key=lambda f: f.id
+    )
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in active:
         groups[problem_of(finding)].append(finding)

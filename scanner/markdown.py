@@ -18,8 +18,9 @@ _ZWSP = "\u200b"
 def escape_markdown(text: str) -> str:
     """Render `text` literally on one line of GitHub Markdown."""
     text = " ".join(text.split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # Punctuation first, so the `;` of the entities below stays part of them.
     text = _PUNCTUATION.sub(r"\\\1", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # A joiner after `@` stops @user and @org/team mentions; one inside `://` and `www.`
     # stops GitHub's bare-URL autolinking, which does not honour backslash escapes.
     text = text.replace("@", "@" + _ZWJ)

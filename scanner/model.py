@@ -29,11 +29,16 @@ class Record(BaseModel):
 
 
 class Scope(Record):
-    """One unit of collection: an AWS account, Azure subscription or GCP project."""
+    """One unit of collection: an AWS account, Azure subscription or GCP project.
+
+    `parents` lists the containers above it, nearest first (GCP folders and organization,
+    Azure management groups, the AWS organization), so grants on a parent reach it.
+    """
 
     provider: str
     account: str
     regions: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
 
 
 class Principal(Record):
@@ -61,6 +66,7 @@ class Credential(Record):
     created: datetime | None = None
     last_rotated: datetime | None = None
     last_used: datetime | None = None
+    expires: datetime | None = None
 
 
 class Policy(Record):
@@ -75,11 +81,19 @@ class Policy(Record):
 
 
 class Grant(Record):
-    """A policy attached to a principal, inline, or as its permission boundary."""
+    """A policy (or role definition) granted to a principal.
+
+    On AWS: inline, attached, or as a permission boundary. On Azure and GCP, a role
+    assignment or binding at `scope` (a resource id), possibly under a `condition`, possibly
+    only until `active_until`, or only eligible (PIM) rather than active.
+    """
 
     principal: str
     policy: str
     kind: GrantKind
+    scope: str | None = None
+    condition: dict[str, Any] | None = None
+    active_until: datetime | None = None
 
 
 class Trust(Record):
@@ -106,7 +120,11 @@ class NetworkGroup(Record):
 
 
 class NetworkRule(Record):
-    """One rule of a network group, in one direction, to one peer."""
+    """One rule of a network group, in one direction, to one peer.
+
+    `priority` orders rules where the provider evaluates them in order (Azure NSGs, GCP
+    firewalls: lower numbers first); AWS security groups only allow, so it is None there.
+    """
 
     group: str
     direction: Literal["ingress", "egress"]
@@ -115,8 +133,10 @@ class NetworkRule(Record):
     from_port: int | None = None
     to_port: int | None = None
     peer: str
-    peer_kind: Literal["cidr4", "cidr6", "prefix-list", "group", "tag"]
+    peer_kind: Literal["cidr4", "cidr6", "prefix-list", "group", "tag", "service-tag", "any"]
     description: str | None = None
+    priority: int | None = None
+    name: str | None = None
 
 
 class DataStore(Record):
@@ -134,6 +154,7 @@ class DataStore(Record):
     public_access_block: dict[str, bool] | None = None
     account_public_access_block: dict[str, bool] | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, Any] = Field(default_factory=dict)
 
 
 class Gap(Record):

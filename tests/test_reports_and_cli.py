@@ -35,6 +35,7 @@ def test_markdown_escape_neutralises_links_mentions_and_html() -> None:
     assert "@acme" not in text
     assert "https://" not in text
     assert "\\|" in text
+    assert escape("a -> b") == "a \\-&gt; b"
 
 
 def test_summary_and_sarif_escape_cloud_names(tmp_path: Path) -> None:

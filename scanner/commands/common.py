@@ -48,4 +48,8 @@ def run_options(args: argparse.Namespace, *, save_state: bool) -> RunOptions:
 
 
 def console() -> Console:
-    return Console(highlight=False)
+    """Results on stdout; wide when writing to a file or a CI log, where nothing wraps."""
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=160)
+    return out
