@@ -33,19 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scanner.collectors.aws_live import collect_aws
 from scanner.collectors.aws_requests import RequestCounter
 from scanner.demo.estate import route_s3control_to_loopback
+from scanner.demo.moto import safe_environment
 
 log = logging.getLogger("bench.aws_scan")
 
-SAFE_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-}
 ACCOUNT = "123456789012"
 BUCKET_CALLS = 5  # GetBucketLocation, Policy, PolicyStatus, PublicAccessBlock, Acl
 REPORT_CALLS = 3  # generate (started), generate (complete), get
@@ -59,7 +50,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     for noisy in ("werkzeug", "botocore", "boto3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    _safe_environment()
+    safe_environment()
     regions = [r.strip() for r in args.regions.split(",") if r.strip()]
 
     stop = _start_moto()
@@ -79,12 +70,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--buckets", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser.parse_args()
-
-
-def _safe_environment() -> None:
-    os.environ.update(SAFE_ENV)
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN"):
-        os.environ.pop(key, None)
 
 
 def _start_moto() -> Callable[[], None]:

@@ -6,12 +6,8 @@ one live and one expired waiver, and write pull-request plans against the bundle
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -29,56 +25,12 @@ from scanner.demo.estate import (
     route_s3control_to_loopback,
     seed_estate,
 )
+from scanner.demo.moto import moto_server
 from scanner.errors import ZtdriftError
 from scanner.findings import FindingsReport
 from scanner.pipeline import RunOptions, run
 from scanner.reports.terminal import print_report
 from scanner.timeutil import utcnow
-
-# Only loopback, fake keys, and no instance-metadata lookups: the demo never leaves the machine.
-SAFE_ENVIRONMENT = {
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_ACCESS_KEY_ID": "demo",
-    "AWS_SECRET_ACCESS_KEY": "demo",
-    "AWS_DEFAULT_REGION": REGION,
-    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def _moto_server() -> Iterator[str]:
-    """moto's threaded server on a free loopback port, with a safe environment around it."""
-    try:
-        from moto.server import ThreadedMotoServer
-    except ImportError as exc:
-        raise ZtdriftError("the demo needs moto: pip install 'ztdrift[demo]'") from exc
-
-    saved = {
-        key: os.environ.get(key)
-        for key in [*SAFE_ENVIRONMENT, "AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"]
-    }
-    port = _free_port()
-    os.environ.update(SAFE_ENVIRONMENT)
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.pop("AWS_SESSION_TOKEN", None)
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield os.environ["AWS_ENDPOINT_URL"]
-    finally:
-        server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _session() -> boto3.Session:
@@ -166,7 +118,7 @@ def run_demo(out: Path) -> int:
     console = make_console()
     shutil.rmtree(out, ignore_errors=True)
     waivers = out / "waivers.yaml"
-    with _moto_server() as endpoint:
+    with moto_server() as endpoint:
         console.print(f"moto AWS server on {endpoint}, account {ACCOUNT}")
         seed_estate(_session())
         first = _scan(out, "scan-1", waivers, console)
