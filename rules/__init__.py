@@ -1,14 +1,15 @@
-"""Rule families. Each module holds one family; the registry lists them in report order."""
+"""Rule families, one package per provider and one module per family inside it.
+
+Every rule reads only the graph and snapshot, so a saved snapshot can be analysed again. A
+rule skips records of other providers, so adding a provider never changes another's findings.
+"""
 
 from __future__ import annotations
 
+from rules import aws
 from rules.base import Context, Rule, RuleInfo, RuleSettings
-from rules.long_lived_key import LongLivedKey
-from rules.open_egress import OpenEgress
-from rules.public_data import PublicData
-from rules.standing_admin import StandingAdmin
 
-REGISTRY: tuple[Rule, ...] = (StandingAdmin(), LongLivedKey(), OpenEgress(), PublicData())
+REGISTRY: tuple[Rule, ...] = (*aws.RULES,)
 
 
 def rule_infos() -> dict[str, RuleInfo]:

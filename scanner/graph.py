@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,15 +85,28 @@ def build(snapshot: Snapshot) -> Graph:
     _add_admin_edges(g, index)
     _add_trust(g, snapshot, index)
     _add_network_and_data(g, snapshot)
+    for extend in graph_extensions():
+        extend(g, snapshot)
 
     log.debug("graph: %d nodes, %d edges", g.number_of_nodes(), g.number_of_edges())
     return Graph(g=g, snapshot=snapshot)
 
 
+def graph_extensions() -> list[Callable[[nx.DiGraph, Snapshot], None]]:
+    """Provider-specific graph steps (escalation through service accounts, and the like)."""
+    from scanner.providers import PROVIDERS
+
+    return [p.extend_graph for p in PROVIDERS.values() if p.extend_graph is not None]
+
+
 def _add_identities(g: nx.DiGraph, snapshot: Snapshot, index: IamIndex) -> None:
     for principal in snapshot.principals:
         g.add_node(
-            principal.id, kind=principal.kind, name=principal.name, account=principal.account
+            principal.id,
+            kind=principal.kind,
+            name=principal.name,
+            account=principal.account,
+            provider=principal.provider,
         )
     for principal in snapshot.principals:
         for group in principal.groups:

@@ -49,7 +49,10 @@ def read_aws_authz(path: Path, taken_at: datetime) -> Snapshot:
     )
 
 
-READERS: dict[str, Callable[[Path, datetime], Snapshot]] = {"aws-authz": read_aws_authz}
+def readers() -> dict[str, Callable[[Path, datetime], Snapshot]]:
+    from scanner.providers import readers as registered
+
+    return registered()
 
 
 def parse_spec(spec: str) -> tuple[str, Path]:
@@ -57,8 +60,9 @@ def parse_spec(spec: str) -> tuple[str, Path]:
     kind, sep, file = spec.partition("=")
     if not sep or not file:
         raise InputError(f"--import expects KIND=FILE, got {spec!r}")
-    if kind not in READERS:
-        raise InputError(f"unknown import format {kind!r} (known: {', '.join(sorted(READERS))})")
+    known = readers()
+    if kind not in known:
+        raise InputError(f"unknown import format {kind!r} (known: {', '.join(sorted(known))})")
     return kind, Path(file)
 
 
@@ -67,5 +71,5 @@ def import_all(specs: list[str], taken_at: datetime) -> Snapshot:
     snapshots = []
     for spec in specs:
         kind, path = parse_spec(spec)
-        snapshots.append(READERS[kind](path, taken_at))
+        snapshots.append(readers()[kind](path, taken_at))
     return merge(snapshots, taken_at=taken_at)

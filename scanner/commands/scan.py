@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-
-from rich.console import Console
+from datetime import datetime
 
 from scanner import config as config_file
 from scanner.collectors.imports import import_all
@@ -13,6 +12,7 @@ from scanner.commands.common import add_run_options, console, run_options
 from scanner.errors import ZtdriftError
 from scanner.model import Snapshot
 from scanner.pipeline import load_waivers, run
+from scanner.providers import PROVIDERS, LiveOptions
 from scanner.reports.terminal import print_report
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("scan", help="collect a snapshot and report findings and drift")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--provider", choices=["aws"], help="collect live from this cloud")
+    source.add_argument(
+        "--provider", choices=sorted(PROVIDERS), help="collect live from this cloud"
+    )
     source.add_argument(
         "--import",
         dest="imports",
@@ -31,6 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument("--region", action="append", help="AWS region (repeatable; default all)")
     parser.add_argument("--profile", help="AWS profile of the standard credential chain")
+    parser.add_argument(
+        "--gcp-scope", help="organizations/N, folders/N or projects/ID (GCP live collection)"
+    )
+    parser.add_argument(
+        "--azure-scope", help="a management group id (Azure; default every subscription)"
+    )
     parser.add_argument("--no-state", action="store_true", help="do not store this scan")
     add_run_options(parser)
     parser.set_defaults(handler=handle)
@@ -49,29 +57,17 @@ def handle(args: argparse.Namespace) -> int:
     return int(code)
 
 
-def _collect(args: argparse.Namespace, now: object) -> Snapshot:
+def _collect(args: argparse.Namespace, now: datetime) -> Snapshot:
     if args.imports:
-        return import_all(args.imports, now)  # type: ignore[arg-type]
+        return import_all(args.imports, now)
     config = config_file.load(args.config)
-    regions = args.region or config.aws.regions or None
-    profile = args.profile or config.aws.profile
-    return collect_live(regions, profile)
-
-
-def collect_live(regions: list[str] | None, profile: str | None) -> Snapshot:
-    """Collect from AWS with the standard credential chain, showing progress on stderr."""
-    import boto3
-    from botocore.exceptions import BotoCoreError, ProfileNotFound
-
-    from scanner.collectors.aws_live import collect_aws
-
-    try:
-        session = boto3.Session(profile_name=profile)
-    except ProfileNotFound as exc:
-        raise ZtdriftError(str(exc), hint="check --profile or AWS_PROFILE") from exc
-    status = Console(stderr=True)
-    with status.status("collecting AWS") as spinner:
-        try:
-            return collect_aws(session, regions=regions, progress=lambda text: spinner.update(text))
-        except BotoCoreError as exc:
-            raise ZtdriftError(f"cannot reach AWS: {exc}") from exc
+    provider = PROVIDERS[args.provider]
+    if provider.collect is None:
+        raise ZtdriftError(f"{args.provider} cannot be collected live yet; use --import")
+    options = LiveOptions(
+        regions=args.region or config.aws.regions or None,
+        profile=args.profile or config.aws.profile,
+        gcp_scope=args.gcp_scope,
+        azure_scope=args.azure_scope,
+    )
+    return provider.collect(options)

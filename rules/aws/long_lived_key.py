@@ -44,7 +44,7 @@ class LongLivedKey:
 
     def evaluate(self, context: Context) -> Iterable[Finding]:
         for credential in context.graph.snapshot.credentials:
-            if not credential.active:
+            if credential.provider != "aws" or not credential.active:
                 continue
             if credential.kind == "root-access-key":
                 yield _root_finding(credential)

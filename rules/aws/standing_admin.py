@@ -38,6 +38,8 @@ class StandingAdmin:
     def evaluate(self, context: Context) -> Iterable[Finding]:
         graph = context.graph
         for node in graph.nodes_of("user", "role", "federated-provider"):
+            if graph.g.nodes[node].get("provider", "aws") != "aws":
+                continue
             path = graph.path_to_admin(node)
             if path is not None:
                 yield from _finding(graph, node, path)

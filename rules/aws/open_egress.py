@@ -48,7 +48,7 @@ class OpenEgress:
             if _open(rule):
                 by_group.setdefault(rule.group, []).append(rule)
         for group in snapshot.network_groups:
-            if group.id in by_group:
+            if group.provider == "aws" and group.id in by_group:
                 yield _finding(group, by_group[group.id])
 
 

@@ -1,0 +1,53 @@
+"""The provider registry: how each cloud is collected live, imported offline, and graphed.
+
+Adding a provider adds one entry here, never a branch in the command line or the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import networkx as nx
+
+from scanner.model import Snapshot
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """What a live collection is told by the command line and the configuration file."""
+
+    regions: list[str] | None = None
+    profile: str | None = None
+    gcp_scope: str | None = None
+    azure_scope: str | None = None
+
+
+Reader = Callable[[Path, datetime], Snapshot]
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One cloud: a live collector, readers for its export formats, and a graph step."""
+
+    name: str
+    collect: Callable[[LiveOptions], Snapshot] | None = None
+    readers: dict[str, Reader] = field(default_factory=dict)
+    extend_graph: Callable[[nx.DiGraph, Snapshot], None] | None = None
+
+
+def _aws() -> Provider:
+    from scanner.collectors.aws_entry import collect_live
+    from scanner.collectors.imports import read_aws_authz
+
+    return Provider(name="aws", collect=collect_live, readers={"aws-authz": read_aws_authz})
+
+
+PROVIDERS: dict[str, Provider] = {p.name: p for p in (_aws(),)}
+
+
+def readers() -> dict[str, Reader]:
+    """Every import format of every provider, by its `--import` name."""
+    return {kind: reader for p in PROVIDERS.values() for kind, reader in p.readers.items()}
