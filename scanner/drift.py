@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from scanner.findings import Finding, ResolvedFinding
 from scanner.model import Gap, Snapshot
 
-# Which service a rule family's resources come from, to match findings with gaps.
-FAMILY_SERVICES = {
-    "long-lived-key": ("iam",),
-    "standing-admin": ("iam",),
-    "open-egress": ("ec2",),
-    "public-data": ("s3",),
+# Which collected services a rule family's findings rest on, per provider, to match findings
+# with gaps. A gap whose service is "*" covers every family of its scope.
+FAMILY_SERVICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("aws", "long-lived-key"): ("iam",),
+    ("aws", "standing-admin"): ("iam",),
+    ("aws", "open-egress"): ("ec2",),
+    ("aws", "public-data"): ("s3",),
 }
 
 
@@ -32,7 +33,7 @@ class Drift:
 
 def hidden_by_gap(finding: Finding, gaps: Iterable[Gap]) -> bool:
     """Whether a gap in this scan covers the place a finding lives."""
-    services = FAMILY_SERVICES.get(finding.family, ())
+    services = FAMILY_SERVICES.get((finding.provider, finding.family), ())
     for gap in gaps:
         if (gap.provider, gap.account) != (finding.provider, finding.account):
             continue
