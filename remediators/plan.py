@@ -31,11 +31,12 @@ log = logging.getLogger(__name__)
 
 Fixer = Callable[[list[Finding], Context], Fix | NoFix]
 
-FIXERS: dict[str, Fixer] = {
-    "long-lived-key": fix_keys.fix,
-    "standing-admin": fix_admin.fix,
-    "open-egress": fix_egress.fix,
-    "public-data": fix_buckets.fix,
+# Fixers by (provider, family); a problem with none gets a waiver proposal.
+FIXERS: dict[tuple[str, str], Fixer] = {
+    ("aws", "long-lived-key"): fix_keys.fix,
+    ("aws", "standing-admin"): fix_admin.fix,
+    ("aws", "open-egress"): fix_egress.fix,
+    ("aws", "public-data"): fix_buckets.fix,
 }
 
 
@@ -118,7 +119,7 @@ def _plan(
     owner: str,
     today: date,
 ) -> Plan | None:
-    fixer = FIXERS.get(family)
+    fixer = FIXERS.get((group[0].provider, family))
     outcome = fixer(group, ctx) if fixer else NoFix(f"ztdrift has no fixer for {family}")
     files: dict[str, tuple[str | None, str]] = {}
     if isinstance(outcome, Fix):
