@@ -19,6 +19,7 @@ FAMILY_SERVICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws", "standing-admin"): ("iam",),
     ("aws", "open-egress"): ("ec2",),
     ("aws", "public-data"): ("s3",),
+    ("aws", "external-trust"): ("iam",),
 }
 
 

@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 FINDINGS_SCHEMA = "ztdrift.findings/v1"
 
-FAMILIES = ("long-lived-key", "standing-admin", "open-egress", "public-data")
+FAMILIES = (
+    "long-lived-key",
+    "standing-admin",
+    "open-egress",
+    "public-data",
+    "external-trust",
+)
 
 
 class Severity(IntEnum):

@@ -25,6 +25,7 @@ from typing import Any
 import networkx as nx
 
 from scanner.aws_power import AdminPower, IamIndex, admin_power, assume_edges
+from scanner.escalation import Escalation
 from scanner.model import Principal, Snapshot
 from scanner.policy import PolicySet
 
@@ -57,9 +58,10 @@ class Graph:
     def path_to_admin(self, start: str) -> list[str] | None:
         """Shortest path from a principal to administrator power, as proof.
 
-        Breadth-first along the role assumptions people can make (not service trust); the
-        first principal on the way that holds power contributes its own route (directly, or
-        through the group that gives it).
+        Breadth-first along what people can do: assume roles (not through service trust)
+        and escalate. The first principal on the way that holds power contributes its own
+        route (directly, or through the group that gives it); an escalation that grants a
+        role power before assuming it names that role on the way.
         """
         seen = {start}
         queue: deque[list[str]] = deque([[start]])
@@ -69,11 +71,33 @@ class Graph:
             if route:
                 return [*path, *route[1:]]
             for _, nxt, data in sorted(self.g.out_edges(path[-1], data=True)):
-                if nxt in seen or data.get("kind") != "assume" or not data.get("people", True):
+                kind = data.get("kind")
+                if kind == "escalate" and self.kind(nxt) == "admin":
+                    return [*path, *data.get("via", []), nxt]
+                if nxt in seen or kind not in ("assume", "escalate"):
+                    continue
+                if kind == "assume" and not data.get("people", True):
                     continue
                 seen.add(nxt)
                 queue.append([*path, nxt])
         return None
+
+    def hop(self, source: str, target: str) -> dict[str, Any]:
+        """The edge that proves one hop of a path.
+
+        An escalation that grants a role power and then assumes it is one edge from the
+        escalating principal to the admin node, naming the role in `via`; the two hops of the
+        path through that role both return it (the second with kind `escalate-via`).
+        """
+        for _, _, data in self.g.out_edges(source, data=True):
+            if data.get("kind") == "escalate" and target in data.get("via", []):
+                return dict(data)
+        if self.g.has_edge(source, target):
+            return self.edge(source, target)
+        for _, _, data in self.g.in_edges(target, data=True):
+            if data.get("kind") == "escalate" and data.get("via", [None])[-1] == source:
+                return {**data, "kind": "escalate-via"}
+        return {}
 
 
 def build(snapshot: Snapshot) -> Graph:
@@ -84,6 +108,7 @@ def build(snapshot: Snapshot) -> Graph:
     _add_identities(g, snapshot, index)
     _add_admin_edges(g, index)
     _add_trust(g, snapshot, index)
+    _add_escalation(g, snapshot, index)
     _add_network_and_data(g, snapshot)
     for extend in graph_extensions():
         extend(g, snapshot)
@@ -193,6 +218,16 @@ def _add_trust(g: nx.DiGraph, snapshot: Snapshot, index: IamIndex) -> None:
             external=edge.external,
             people=edge.people,
         )
+
+
+def _add_escalation(g: nx.DiGraph, snapshot: Snapshot, index: IamIndex) -> None:
+    accounts = {p.account for p in snapshot.principals if p.provider == "aws"}
+    admin_nodes = {account: admin_node("aws", account) for account in accounts}
+    for node in admin_nodes.values():
+        if node not in g:
+            g.add_node(node, kind="admin")
+    edges = Escalation(g, index).run(admin_nodes)
+    g.graph["escalation_edges"] = edges
 
 
 def _add_network_and_data(g: nx.DiGraph, snapshot: Snapshot) -> None:

@@ -14,11 +14,25 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SNAPSHOT_SCHEMA = "ztdrift.snapshot/v1"
 
-PrincipalKind = Literal["user", "group", "role", "root", "federated-provider", "service-account"]
-CredentialKind = Literal[
-    "access-key", "root-access-key", "password", "client-secret", "certificate"
+PrincipalKind = Literal[
+    "user",
+    "group",
+    "role",
+    "root",
+    "federated-provider",
+    "service-account",
+    "service-principal",
+    "application",
 ]
-GrantKind = Literal["inline", "attached", "boundary"]
+CredentialKind = Literal[
+    "access-key",
+    "root-access-key",
+    "password",
+    "client-secret",
+    "certificate",
+    "service-account-key",
+]
+GrantKind = Literal["inline", "attached", "boundary", "binding", "assignment", "eligible"]
 TrusteeKind = Literal["aws", "account", "service", "federated", "any"]
 
 
@@ -39,6 +53,9 @@ class Scope(Record):
     account: str
     regions: tuple[str, ...] = ()
     parents: tuple[str, ...] = ()
+    # Other names of the same scope (a GCP project's "projects/NUMBER"), so records that name
+    # it either way are joined to it.
+    aliases: tuple[str, ...] = ()
 
 
 class Principal(Record):

@@ -13,8 +13,9 @@ result leans towards reporting power rather than hiding it.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -122,22 +123,34 @@ DENIED = Decision(allowed=False)
 
 @dataclass
 class PolicySet:
-    """The policies that decide a principal's power: its own, its groups', its boundary."""
+    """The policies that decide a principal's power: its own, its groups', its boundary.
+
+    `context` holds request values known for every request this principal could make (for an
+    escalation, the service a role is passed to); conditions on those keys are evaluated,
+    conditions on other keys make a grant conditional.
+    """
 
     identity: list[Policy] = field(default_factory=list)
     boundary: list[Policy] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
 
-    def evaluate(self, action: str, resource: str) -> Decision:
-        """Evaluate as IAM does: explicit Deny, then Allow, then the permission boundary."""
-        if self._denied(action, resource):
+    def evaluate(
+        self, action: str, resource: str | None, context: Mapping[str, str] | None = None
+    ) -> Decision:
+        """Evaluate as IAM does: explicit Deny, then Allow, then the permission boundary.
+
+        A `resource` of None asks whether the action is allowed on some resource (for service
+        actions whose resources do not exist yet, such as a function about to be created).
+        """
+        known = context or {}
+        if self._denied(action, resource, known):
             return DENIED
 
-        allowed = _allow(self.identity, action, resource, self.variables)
+        allowed = _allow(self.identity, action, resource, self.variables, known)
         if not allowed.allowed or not self.boundary:
             return allowed
 
-        bounded = _allow(self.boundary, action, resource, self.variables)
+        bounded = _allow(self.boundary, action, resource, self.variables, known)
         if not bounded.allowed:
             return DENIED
         return Decision(
@@ -147,20 +160,61 @@ class PolicySet:
             conditions=allowed.conditions + bounded.conditions,
         )
 
-    def _denied(self, action: str, resource: str) -> bool:
+    def may_allow(self, action: str) -> bool:
+        """A fast, resource-blind pre-check: does any Allow statement name the action at all."""
+        return any(action in allowed_actions(policy) for policy in self.identity)
+
+    def _denied(self, action: str, resource: str | None, context: Mapping[str, str]) -> bool:
         for policy in [*self.identity, *self.boundary]:
             for statement in statements(policy.document):
-                if statement.get("Effect") != "Deny" or statement.get("Condition"):
-                    continue
-                if statement_covers_action(statement, action) and statement_covers_resource(
-                    statement, resource, self.variables
+                if statement.get("Effect") != "Deny" or not statement_covers_action(
+                    statement, action
                 ):
+                    continue
+                condition = statement.get("Condition")
+                if condition and condition_holds(condition, context) is not True:
+                    # A Deny that holds only under a condition may not apply; leaning towards
+                    # reporting power is the safe side for a scanner.
+                    continue
+                if resource is None:
+                    if covers_every_resource(statement):
+                        return True
+                elif statement_covers_resource(statement, resource, self.variables):
                     return True
         return False
 
 
+# The actions escalation checks ask about; each policy's Allow statements are summarised
+# against this list once, so most principals are ruled out without evaluating anything.
+RELEVANT_ACTIONS: tuple[str, ...] = ()
+
+
+def set_relevant_actions(actions: Iterable[str]) -> None:
+    """Declare the actions that :meth:`PolicySet.may_allow` is asked about."""
+    global RELEVANT_ACTIONS
+    RELEVANT_ACTIONS = tuple(sorted(set(RELEVANT_ACTIONS) | set(actions)))
+    _allowed_actions.cache_clear()
+
+
+def allowed_actions(policy: Policy) -> frozenset[str]:
+    return _allowed_actions(policy.id, json.dumps(policy.document, sort_keys=True))
+
+
+@lru_cache(maxsize=262144)
+def _allowed_actions(policy_id: str, document: str) -> frozenset[str]:
+    found: set[str] = set()
+    for statement in statements(json.loads(document)):
+        if statement.get("Effect") == "Allow":
+            found |= {a for a in RELEVANT_ACTIONS if statement_covers_action(statement, a)}
+    return frozenset(found)
+
+
 def _allow(
-    policies: Iterable[Policy], action: str, resource: str, variables: Mapping[str, str]
+    policies: Iterable[Policy],
+    action: str,
+    resource: str | None,
+    variables: Mapping[str, str],
+    context: Mapping[str, str],
 ) -> Decision:
     """Find the Allow statements for the request; unconditional ones win over conditional."""
     granting: list[str] = []
@@ -172,10 +226,15 @@ def _allow(
                 continue
             if not statement_covers_action(statement, action):
                 continue
-            if not statement_covers_resource(statement, resource, variables):
+            if resource is not None and not statement_covers_resource(
+                statement, resource, variables
+            ):
                 continue
-            condition = statement.get("Condition")
-            if condition and condition_bounds(condition):
+            condition: dict[str, Any] = statement.get("Condition") or {}
+            verdict = condition_holds(condition, context) if condition else True
+            if verdict is False:
+                continue
+            if verdict is None and condition_bounds(condition):
                 granting.append(policy.id)
                 conditions.append(condition)
             else:
@@ -191,6 +250,50 @@ def _allow(
             conditions=tuple(conditions),
         )
     return DENIED
+
+
+STRING_OPERATORS: dict[str, Callable[[str, str], bool]] = {
+    "StringEquals": lambda value, pattern: value == pattern,
+    "StringEqualsIgnoreCase": lambda value, pattern: value.lower() == pattern.lower(),
+    "StringLike": lambda value, pattern: _glob(pattern, False).fullmatch(value) is not None,
+    "ArnEquals": lambda value, pattern: value == pattern,
+    "ArnLike": lambda value, pattern: _glob(pattern, False).fullmatch(value) is not None,
+}
+
+
+def condition_holds(condition: Mapping[str, Any], context: Mapping[str, str]) -> bool | None:
+    """Evaluate a Condition block against known request values.
+
+    True or False when every key it tests is in `context` and every operator is one this
+    evaluator knows; None when the outcome depends on something the scan cannot know.
+    """
+    if not context:
+        return None
+    outcome: bool | None = True
+    for operator, block in condition.items():
+        if not isinstance(block, Mapping):
+            return None
+        for key, raw in block.items():
+            verdict = _test(str(operator), str(key).lower(), as_list(raw), context)
+            if verdict is False:
+                return False
+            if verdict is None:
+                outcome = None
+    return outcome
+
+
+def _test(
+    operator: str, key: str, values: Sequence[Any], context: Mapping[str, str]
+) -> bool | None:
+    if key not in context:
+        return None
+    base = operator.split(":")[-1].removesuffix("IfExists")
+    negated = "Not" in base
+    compare = STRING_OPERATORS.get(base.replace("Not", ""))
+    if compare is None:
+        return None
+    hit = any(compare(context[key], str(v)) for v in values)
+    return not hit if negated else hit
 
 
 def _operator_bounds(operator: str) -> bool:

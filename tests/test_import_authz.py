@@ -33,10 +33,15 @@ def test_real_export_gives_the_findings_an_engineer_expects() -> None:
 
     obama = f"arn:aws:iam::{ACCOUNT}:user/obama"
     lots = f"arn:aws:iam::{ACCOUNT}:user/userwithlotsofpermissions"
-    assert set(admins) == {obama, lots}
+    ec2 = f"arn:aws:iam::{ACCOUNT}:role/OverprivilegedEC2"
+    assert set(admins) == {obama, lots, ec2}
     assert admins[obama].rule == "standing-admin/direct"
     assert admins[lots].rule == "standing-admin/group"
     assert admins[lots].path[1] == f"arn:aws:iam::{ACCOUNT}:group/admin"
+    # The EC2 role may create access keys for any user, an administrator among them.
+    assert admins[ec2].rule == "standing-admin/escalation"
+    assert admins[ec2].path[1] in (obama, lots)
+    assert "iam:CreateAccessKey" in admins[ec2].evidence["proof"]
     # biden holds RDS, Lambda and S3 write power, but nothing that makes an administrator.
     assert f"arn:aws:iam::{ACCOUNT}:user/biden" not in admins
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from rules.base import Context, RuleInfo
 from scanner.findings import Finding, Severity, make_finding
@@ -33,6 +34,7 @@ class StandingAdmin:
         _info("direct", "Principal holds administrator power directly", Severity.HIGH),
         _info("group", "User holds administrator power through a group", Severity.HIGH),
         _info("assume-role", "Principal can assume a role with administrator power", Severity.HIGH),
+        _info("escalation", "Principal can escalate to administrator power", Severity.HIGH),
     )
 
     def evaluate(self, context: Context) -> Iterable[Finding]:
@@ -46,24 +48,53 @@ class StandingAdmin:
 
 
 def _route(graph: Graph, path: list[str]) -> str:
+    kinds = [graph.hop(a, b).get("kind") for a, b in itertools.pairwise(path)]
+    if "escalate" in kinds:
+        return "escalation"
     if len(path) == 2:
         return "direct"
-    if any(graph.kind(n) == "role" for n in path[1:-1]):
+    if "assume" in kinds:
         return "assume-role"
     return "group"
 
 
+def proof(graph: Graph, path: list[str]) -> str:
+    """The path in words: `user/ci -> pass a role to lambda (...) -> role/deploy -> ...`."""
+    words = [_short(graph, path[0])]
+    for source, target in itertools.pairwise(path):
+        hop = graph.hop(source, target)
+        kind = hop.get("kind")
+        if kind == "escalate":
+            words.append(f"{hop.get('how')} ({' + '.join(hop.get('actions', []))})")
+        elif kind == "assume":
+            words.append("sts:AssumeRole")
+        elif kind == "member_of":
+            words.append("member of")
+        words.append(_short(graph, target))
+    return " -> ".join(words)
+
+
+def _short(graph: Graph, node: str) -> str:
+    if graph.kind(node) == "admin":
+        return "administrator"
+    return node.split(":", 5)[-1] if node.startswith("arn:") else node
+
+
 def _finding(graph: Graph, principal: str, path: list[str]) -> Iterator[Finding]:
     route = _route(graph, path)
-    holder = path[-2]
-    power = graph.edge(holder, path[-1])
+    holder, power = _decisive_hop(graph, path)
     conditions = _path_conditions(graph, path)
     data = graph.g.nodes[principal]
     account = str(data.get("account") or principal.split(":")[4])
     name = str(data.get("name") or principal.rsplit("/", 1)[-1])
     kind = graph.kind(principal).replace("-", " ")
 
-    via = {"direct": "", "group": " through a group", "assume-role": " by assuming a role"}[route]
+    via = {
+        "direct": "",
+        "group": " through a group",
+        "assume-role": " by assuming a role",
+        "escalation": " by privilege escalation",
+    }[route]
     title = f"{kind} {name} holds administrator power{via}"
     if conditions:
         title += " (only under a condition)"
@@ -85,8 +116,22 @@ def _finding(graph: Graph, principal: str, path: list[str]) -> Iterator[Finding]
             "how": power.get("how"),
             "conditions": conditions,
             "also_held_by": _other_holders(graph, principal, holder),
+            "proof": proof(graph, path),
         },
     )
+
+
+def _decisive_hop(graph: Graph, path: list[str]) -> tuple[str, dict[str, Any]]:
+    """The principal whose grant is the problem to fix, and the edge that grants it.
+
+    For an escalation, that is the first escalation step (removing the escalating
+    permission closes the path); otherwise the principal holding the administrator policy.
+    """
+    for source, target in itertools.pairwise(path):
+        hop = graph.hop(source, target)
+        if hop.get("kind") == "escalate":
+            return source, hop
+    return path[-2], graph.hop(path[-2], path[-1])
 
 
 def _other_holders(graph: Graph, principal: str, holder: str) -> list[str]:
@@ -104,11 +149,9 @@ def _path_conditions(graph: Graph, path: list[str]) -> list[dict[str, object]]:
     """Conditions along the proof: on trust edges and on the admin grant itself."""
     found: list[dict[str, object]] = []
     for source, target in itertools.pairwise(path):
-        if not graph.g.has_edge(source, target):
-            continue
-        data = graph.edge(source, target)
+        data = graph.hop(source, target)
         if data.get("kind") == "assume" and data.get("conditions"):
             found.append(dict(data["conditions"]))
-        if data.get("kind") == "admin" and data.get("conditional"):
+        if data.get("kind") in ("admin", "escalate") and data.get("conditional"):
             found.extend(data.get("conditions", []))
     return found
