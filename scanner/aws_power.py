@@ -17,6 +17,7 @@ from scanner.model import Grant, Policy, Principal, Snapshot, Trust
 from scanner.policy import (
     Decision,
     PolicySet,
+    Summaries,
     allows_every_action,
     covers_every_resource,
     statements,
@@ -31,6 +32,11 @@ SELF_GRANT_ACTIONS = {
 }
 # Rewriting a customer-managed policy the principal already holds is the same power.
 POLICY_REWRITE_ACTIONS = ("iam:CreatePolicyVersion",)
+BASE_ACTIONS = (
+    *(a for actions in SELF_GRANT_ACTIONS.values() for a in actions),
+    *POLICY_REWRITE_ACTIONS,
+    "sts:AssumeRole",
+)
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,12 @@ class IamIndex:
     policies: dict[str, Policy] = field(default_factory=dict)
     grants: dict[str, list[Grant]] = field(default_factory=dict)
     trusts: dict[str, list[Trust]] = field(default_factory=dict)
+    summaries: Summaries = field(default_factory=lambda: Summaries(BASE_ACTIONS))
+    _sets: dict[str, PolicySet] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, snapshot: Snapshot) -> IamIndex:
-        index = cls()
+    def of(cls, snapshot: Snapshot, actions: Iterable[str] = ()) -> IamIndex:
+        index = cls(summaries=Summaries((*BASE_ACTIONS, *actions)))
         index.principals = {p.id: p for p in snapshot.principals}
         index.policies = {p.id: p for p in snapshot.policies}
         for grant in snapshot.grants:
@@ -70,22 +78,27 @@ class IamIndex:
         A grant naming a policy the snapshot does not hold (an AWS-managed policy that the
         export left out) is skipped here; the graph records it as a missing policy.
         """
-        found = []
-        for grant in self.grants.get(principal, []):
-            if grant.kind in kinds and grant.policy in self.policies:
-                found.append(self.policies[grant.policy])
-        return found
+        return [
+            self.policies[grant.policy]
+            for grant in self.grants.get(principal, [])
+            if grant.kind in kinds and grant.policy in self.policies
+        ]
 
     def policy_set(self, principal: Principal) -> PolicySet:
-        """The policies IAM evaluates for this principal's own requests."""
-        identity = self.held(principal.id)
-        for group in principal.groups:
-            identity.extend(self.held(group))
-        return PolicySet(
-            identity=identity,
-            boundary=self.held(principal.id, ("boundary",)),
-            variables=_variables(principal),
-        )
+        """The policies IAM evaluates for this principal's own requests (built once)."""
+        found = self._sets.get(principal.id)
+        if found is None:
+            identity = self.held(principal.id)
+            for group in principal.groups:
+                identity.extend(self.held(group))
+            found = PolicySet(
+                identity=identity,
+                boundary=self.held(principal.id, ("boundary",)),
+                variables=_variables(principal),
+                summaries=self.summaries,
+            )
+            self._sets[principal.id] = found
+        return found
 
 
 def _variables(principal: Principal) -> dict[str, str]:
@@ -104,10 +117,13 @@ def admin_power(principal: Principal, policy_set: PolicySet) -> AdminPower | Non
 
 
 def _full_power(principal: Principal, policy_set: PolicySet) -> AdminPower | None:
+    summaries = policy_set.summaries
     granting = [
         policy.id
         for policy in policy_set.identity
-        for statement in statements(policy.document)
+        for statement in (
+            summaries.full_grants(policy) if summaries is not None else statements(policy.document)
+        )
         if statement.get("Effect") == "Allow"
         and allows_every_action(statement)
         and covers_every_resource(statement)
@@ -147,6 +163,8 @@ def _self_grant_power(principal: Principal, policy_set: PolicySet) -> AdminPower
             targets.extend((action, policy.id) for action in POLICY_REWRITE_ACTIONS)
 
     for action, resource in targets:
+        if not policy_set.may_allow(action):
+            continue
         decision = policy_set.evaluate(action, resource)
         if decision.allowed:
             return _from_decision(f"can run {action} on {resource}", action, decision)
@@ -244,6 +262,7 @@ def _edges_for_trust(
         for p in callers
         if p.account == trustee_account
         and p.id != trust.role
+        and policy_sets[p.id].may_allow("sts:AssumeRole")
         and policy_sets[p.id].evaluate("sts:AssumeRole", trust.role).allowed
     ]
 

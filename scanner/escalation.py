@@ -25,8 +25,14 @@ from dataclasses import dataclass
 import networkx as nx
 
 from scanner.aws_power import IamIndex
+from scanner.collectors.aws_authz import as_list
 from scanner.model import Principal
-from scanner.policy import Decision, PolicySet, resource_matches, set_relevant_actions, statements
+from scanner.policy import (
+    Decision,
+    PolicySet,
+    resource_matches,
+    statement_covers_action,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +146,9 @@ METHODS: tuple[Method, ...] = (
 ROLE_GRANTS = ("iam:AttachRolePolicy", "iam:PutRolePolicy")
 POLICY_REWRITES = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion")
 
-set_relevant_actions(a for m in METHODS for a in m.actions())
-set_relevant_actions((*ROLE_GRANTS, *POLICY_REWRITES, "iam:PassRole"))
+ESCALATION_ACTIONS = frozenset(
+    {a for m in METHODS for a in m.actions()} | {*ROLE_GRANTS, *POLICY_REWRITES, "iam:PassRole"}
+)
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,6 @@ class Escalation:
     def __init__(self, g: nx.DiGraph, index: IamIndex):
         self.g = g
         self.index = index
-        self.sets: dict[str, PolicySet] = {}
         self.trusted: dict[str, set[str]] = {}
         for role, trusts in index.trusts.items():
             for trust in trusts:
@@ -186,12 +192,14 @@ class Escalation:
                     self.trusted.setdefault(trust.trustee, set()).add(role)
 
     def policy_set(self, principal: Principal) -> PolicySet:
-        if principal.id not in self.sets:
-            self.sets[principal.id] = self.index.policy_set(principal)
-        return self.sets[principal.id]
+        return self.index.policy_set(principal)
 
     def run(self, admin_node_of: dict[str, str]) -> int:
-        """Add escalation edges until no principal gains a new way to administrator power."""
+        """Add escalation edges until no principal gains a new way to administrator power.
+
+        Round k finds the principals k hops from administrator power, so each principal's
+        edge leads along a shortest escalation path.
+        """
         callers = [
             p
             for p in self.index.principals.values()
@@ -199,60 +207,61 @@ class Escalation:
         ]
         candidates = [p for p in callers if self._escalates_at_all(p)]
         reaching = {n for n, data in self.g.nodes(data=True) if data.get("admin_route")}
-        added = self._role_grants(candidates, reaching, admin_node_of)
+        granted = self._role_grants(candidates, reaching, admin_node_of)
+        added = len(granted)
+        reaching |= granted
         frontier = set(reaching)
         while frontier:
-            reaching |= frontier
+            pools = self._pools(frontier)
             new: set[str] = set()
             for principal in candidates:
                 if principal.id in reaching:
                     continue
-                for step in self._steps(principal, frontier):
+                step = self._first_step(principal, pools)
+                if step is not None:
                     self.g.add_edge(step.source, step.target, **step.attributes())
                     added += 1
                     new.add(principal.id)
-                    break
-            frontier = new - reaching
+            reaching |= new
+            frontier = new
         log.debug("escalation: %d edges", added)
         return added
 
     def _escalates_at_all(self, principal: Principal) -> bool:
         policy_set = self.policy_set(principal)
-        return any(policy_set.may_allow(a) for m in METHODS for a in m.actions()[:1]) or any(
-            policy_set.may_allow(a) for a in (*ROLE_GRANTS, *POLICY_REWRITES)
-        )
+        return any(policy_set.may_allow(a) for a in ESCALATION_ACTIONS)
 
-    def _steps(self, principal: Principal, frontier: set[str]) -> Iterator[Step]:
+    def _pools(self, frontier: set[str]) -> dict[tuple[str, str | None], list[str]]:
+        """The frontier's principals by kind, and roles also by the service that they trust."""
+        pools: dict[tuple[str, str | None], list[str]] = {}
+        for node in sorted(frontier):
+            kind = str(self.g.nodes[node].get("kind"))
+            pools.setdefault((kind, None), []).append(node)
+        for service, roles in self.trusted.items():
+            pools[("role", service)] = [r for r in pools.get(("role", None), []) if r in roles]
+        return pools
+
+    def _first_step(
+        self, principal: Principal, pools: dict[tuple[str, str | None], list[str]]
+    ) -> Step | None:
         policy_set = self.policy_set(principal)
+        skip = {principal.id, *principal.groups}
         for method in METHODS:
             if method.target_kind == "group" and principal.kind != "user":
                 continue
-            for target in self._targets(method, policy_set, frontier, principal):
+            if not all(policy_set.may_allow(a) for a in method.actions()):
+                continue
+            pool = pools.get((method.target_kind, method.service), [])
+            key = method.target_actions[0] if method.target_actions else "iam:PassRole"
+            if not method.target_actions and not method.pass_role:
+                candidates: Iterable[str] = (t for t in pool if t not in skip)
+            else:
+                candidates = _candidates(policy_set, key, pool, skip)
+            for target in candidates:
                 step = self._try(method, principal, policy_set, target)
                 if step is not None:
-                    yield step
-                    return
-
-    def _targets(
-        self, method: Method, policy_set: PolicySet, frontier: set[str], principal: Principal
-    ) -> Iterable[str]:
-        first = method.actions()[0]
-        if not policy_set.may_allow(first):
-            return ()
-        kinds = [
-            t
-            for t in frontier
-            if t != principal.id
-            and t not in principal.groups
-            and self.g.nodes[t].get("kind") == method.target_kind
-        ]
-        if method.service is not None:
-            kinds = [t for t in kinds if t in self.trusted.get(method.service, set())]
-        if method.target_actions:
-            kinds = _narrow(policy_set, method.target_actions[0], kinds)
-        elif method.pass_role:
-            kinds = _narrow(policy_set, "iam:PassRole", kinds)
-        return sorted(kinds)
+                    return step
+        return None
 
     def _try(
         self, method: Method, principal: Principal, policy_set: PolicySet, target: str
@@ -268,18 +277,17 @@ class Escalation:
 
     def _role_grants(
         self, candidates: list[Principal], reaching: set[str], admin_node_of: dict[str, str]
-    ) -> int:
+    ) -> set[str]:
         """A principal that can assume a role and grant that role anything is an admin."""
-        added = 0
+        granted: set[str] = set()
         for principal in candidates:
             if principal.id in reaching:
                 continue
             for step in self._role_grant_steps(principal, admin_node_of):
                 self.g.add_edge(step.source, step.target, **step.attributes())
-                self.g.nodes[principal.id]["escalates_to_admin"] = True
-                added += 1
+                granted.add(principal.id)
                 break
-        return added
+        return granted
 
     def _role_grant_steps(
         self, principal: Principal, admin_node_of: dict[str, str]
@@ -319,29 +327,34 @@ class Escalation:
                     return
 
 
-def _narrow(policy_set: PolicySet, action: str, targets: list[str]) -> list[str]:
-    """Targets some Allow statement for `action` names, found without evaluating each one.
+def _candidates(
+    policy_set: PolicySet, action: str, pool: list[str], skip: set[str]
+) -> Iterator[str]:
+    """Targets in `pool` that some Allow statement for `action` names, cheapest first.
 
-    A statement on `*` keeps every target; literal ARNs are looked up; patterns are matched.
-    Denies and boundaries are checked afterwards, by the full evaluation of each candidate.
+    A statement on `*` (or a NotResource) admits every target, yielded lazily so the first
+    that passes full evaluation ends the search; literal ARNs are looked up; patterns are
+    matched. Denies and boundaries are left to the full evaluation of each candidate.
     """
     patterns: list[str] = []
     for policy in policy_set.identity:
-        for statement in statements(policy.document):
-            if statement.get("Effect") != "Allow":
+        for statement in policy_set.statements_for(policy, action):
+            if statement.get("Effect") != "Allow" or not statement_covers_action(statement, action):
                 continue
             if "NotResource" in statement:
-                return targets
-            resources = statement.get("Resource", "*")
-            patterns += [
-                str(r) for r in (resources if isinstance(resources, list) else [resources])
-            ]
+                patterns.append("*")
+                continue
+            patterns += [str(r) for r in as_list(statement.get("Resource", "*"))]
     if "*" in patterns:
-        return targets
-    literal = {p for p in patterns if "*" not in p and "?" not in p and "${" not in p}
+        yield from (t for t in pool if t not in skip)
+        return
+    members = set(pool)
+    literal = [p for p in patterns if not any(c in p for c in "*?$")]
+    yield from sorted(t for t in set(literal) if t in members and t not in skip)
     wild = [p for p in patterns if p not in literal]
-    return [
-        t
-        for t in targets
-        if t in literal or any(resource_matches(p, t, policy_set.variables) for p in wild)
-    ]
+    if wild:
+        yield from (
+            t
+            for t in pool
+            if t not in skip and any(resource_matches(p, t, policy_set.variables) for p in wild)
+        )

@@ -19,13 +19,13 @@ import logging
 import re
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
 
 from scanner.aws_power import AdminPower, IamIndex, admin_power, assume_edges
-from scanner.escalation import Escalation
+from scanner.escalation import ESCALATION_ACTIONS, Escalation
 from scanner.model import Principal, Snapshot
 from scanner.policy import PolicySet
 
@@ -103,7 +103,7 @@ class Graph:
 def build(snapshot: Snapshot) -> Graph:
     """Build the graph for a snapshot; pure, no cloud calls."""
     g: nx.DiGraph = nx.DiGraph()
-    index = IamIndex.of(snapshot)
+    index = IamIndex.of(snapshot, ESCALATION_ACTIONS)
 
     _add_identities(g, snapshot, index)
     _add_admin_edges(g, index)
@@ -157,7 +157,10 @@ def _add_admin_edges(g: nx.DiGraph, index: IamIndex) -> None:
         if principal.provider != "aws" or principal.kind not in ("user", "group", "role"):
             continue
         if principal.kind == "group":
-            power = admin_power(principal, PolicySet(identity=index.held(principal.id)))
+            power = admin_power(
+                principal,
+                PolicySet(identity=index.held(principal.id), summaries=index.summaries),
+            )
         else:
             power = admin_power(principal, index.policy_set(principal))
         if power is None:
@@ -188,13 +191,11 @@ def _add_admin_edge(g: nx.DiGraph, source: str, target: str, power: AdminPower) 
 def _sole_group_source(index: IamIndex, user: Principal) -> str | None:
     """The group whose policies alone make the user an admin, unless its own policies do."""
     base = index.policy_set(user)
-    own = PolicySet(identity=index.held(user.id), boundary=base.boundary, variables=base.variables)
+    own = replace(base, identity=index.held(user.id), _named=None)
     if admin_power(user.model_copy(update={"groups": ()}), own) is not None:
         return None
     for group in sorted(user.groups):
-        alone = PolicySet(
-            identity=index.held(group), boundary=base.boundary, variables=base.variables
-        )
+        alone = replace(base, identity=index.held(group), _named=None)
         if admin_power(user.model_copy(update={"groups": (group,)}), alone) is not None:
             return group
     return None

@@ -13,7 +13,6 @@ result leans towards reporting power rather than hiding it.
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,6 +132,8 @@ class PolicySet:
     identity: list[Policy] = field(default_factory=list)
     boundary: list[Policy] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    summaries: Summaries | None = None
+    _named: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def evaluate(
         self, action: str, resource: str | None, context: Mapping[str, str] | None = None
@@ -146,11 +147,11 @@ class PolicySet:
         if self._denied(action, resource, known):
             return DENIED
 
-        allowed = _allow(self.identity, action, resource, self.variables, known)
+        allowed = _allow(self, self.identity, action, resource, known)
         if not allowed.allowed or not self.boundary:
             return allowed
 
-        bounded = _allow(self.boundary, action, resource, self.variables, known)
+        bounded = _allow(self, self.boundary, action, resource, known)
         if not bounded.allowed:
             return DENIED
         return Decision(
@@ -161,12 +162,24 @@ class PolicySet:
         )
 
     def may_allow(self, action: str) -> bool:
-        """A fast, resource-blind pre-check: does any Allow statement name the action at all."""
-        return any(action in allowed_actions(policy) for policy in self.identity)
+        """A fast, resource-blind pre-check: does any Allow statement name the action at all.
+
+        Without summaries, or for an action they do not cover, the answer is a safe yes.
+        """
+        if self.summaries is None or action not in self.summaries.actions:
+            return True
+        if self._named is None:
+            self._named = frozenset().union(*(self.summaries.of(p) for p in self.identity))
+        return action in self._named
+
+    def statements_for(self, policy: Policy, action: str) -> list[dict[str, Any]]:
+        if self.summaries is None:
+            return statements(policy.document)
+        return self.summaries.relevant(policy, action)
 
     def _denied(self, action: str, resource: str | None, context: Mapping[str, str]) -> bool:
         for policy in [*self.identity, *self.boundary]:
-            for statement in statements(policy.document):
+            for statement in self.statements_for(policy, action):
                 if statement.get("Effect") != "Deny" or not statement_covers_action(
                     statement, action
                 ):
@@ -184,44 +197,100 @@ class PolicySet:
         return False
 
 
-# The actions escalation checks ask about; each policy's Allow statements are summarised
-# against this list once, so most principals are ruled out without evaluating anything.
-RELEVANT_ACTIONS: tuple[str, ...] = ()
+class Summaries:
+    """Which of a fixed list of actions each policy's Allow statements name, computed once.
+
+    Escalation and admin checks ask the same few dozen actions of every principal; a summary
+    rules most principals out without evaluating a statement. Keyed by policy id, so one
+    instance serves one snapshot.
+    """
+
+    def __init__(self, actions: Iterable[str]):
+        self.actions = tuple(sorted(set(actions)))
+        self._policies: dict[str, frozenset[str]] = {}
+        self._patterns: dict[str, frozenset[str]] = {}
+        self._tables: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self._full: dict[str, list[dict[str, Any]]] = {}
+
+    def relevant(self, policy: Policy, action: str) -> list[dict[str, Any]]:
+        """The statements of a policy that can cover `action`: those of its service, plus
+        those whose action pattern spans services (`*`, `NotAction`)."""
+        table = self._tables.get(policy.id)
+        if table is None:
+            table = _by_service(policy.document)
+            self._tables[policy.id] = table
+        service = action.split(":", 1)[0].lower()
+        return [*table.get(service, ()), *table.get("*", ())]
+
+    def full_grants(self, policy: Policy) -> list[dict[str, Any]]:
+        """Allow statements of every action on every resource."""
+        found = self._full.get(policy.id)
+        if found is None:
+            found = [
+                s
+                for s in statements(policy.document)
+                if s.get("Effect") == "Allow"
+                and allows_every_action(s)
+                and covers_every_resource(s)
+            ]
+            self._full[policy.id] = found
+        return found
+
+    def of(self, policy: Policy) -> frozenset[str]:
+        found = self._policies.get(policy.id)
+        if found is None:
+            found = frozenset().union(
+                *(
+                    self._statement(s)
+                    for s in statements(policy.document)
+                    if s.get("Effect") == "Allow"
+                )
+            )
+            self._policies[policy.id] = found
+        return found
+
+    def _statement(self, statement: Mapping[str, Any]) -> frozenset[str]:
+        if "NotAction" in statement:
+            excluded = frozenset().union(
+                *(self._pattern(str(p)) for p in as_list(statement["NotAction"]))
+            )
+            return frozenset(self.actions) - excluded
+        return frozenset().union(*(self._pattern(str(p)) for p in as_list(statement.get("Action"))))
+
+    def _pattern(self, pattern: str) -> frozenset[str]:
+        found = self._patterns.get(pattern)
+        if found is None:
+            found = frozenset(a for a in self.actions if action_matches(pattern, a))
+            self._patterns[pattern] = found
+        return found
 
 
-def set_relevant_actions(actions: Iterable[str]) -> None:
-    """Declare the actions that :meth:`PolicySet.may_allow` is asked about."""
-    global RELEVANT_ACTIONS
-    RELEVANT_ACTIONS = tuple(sorted(set(RELEVANT_ACTIONS) | set(actions)))
-    _allowed_actions.cache_clear()
-
-
-def allowed_actions(policy: Policy) -> frozenset[str]:
-    return _allowed_actions(policy.id, json.dumps(policy.document, sort_keys=True))
-
-
-@lru_cache(maxsize=262144)
-def _allowed_actions(policy_id: str, document: str) -> frozenset[str]:
-    found: set[str] = set()
-    for statement in statements(json.loads(document)):
-        if statement.get("Effect") == "Allow":
-            found |= {a for a in RELEVANT_ACTIONS if statement_covers_action(statement, a)}
-    return frozenset(found)
+def _by_service(document: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    table: dict[str, list[dict[str, Any]]] = {}
+    for statement in statements(document):
+        patterns = [] if "NotAction" in statement else as_list(statement.get("Action"))
+        services = {str(p).split(":", 1)[0].lower() for p in patterns} or {"*"}
+        if any("*" in svc or "?" in svc for svc in services):
+            services = {"*"}
+        for service in services:
+            table.setdefault(service, []).append(statement)
+    return table
 
 
 def _allow(
+    policy_set: PolicySet,
     policies: Iterable[Policy],
     action: str,
     resource: str | None,
-    variables: Mapping[str, str],
     context: Mapping[str, str],
 ) -> Decision:
     """Find the Allow statements for the request; unconditional ones win over conditional."""
+    variables = policy_set.variables
     granting: list[str] = []
     conditions: list[dict[str, Any]] = []
     unconditional: list[str] = []
     for policy in policies:
-        for statement in statements(policy.document):
+        for statement in policy_set.statements_for(policy, action):
             if statement.get("Effect") != "Allow":
                 continue
             if not statement_covers_action(statement, action):
