@@ -168,12 +168,15 @@ def _minimal_plan(requests: dict[str, int], regions: int, buckets: int) -> int:
     """
     pages = requests.get("iam.GetAccountAuthorizationDetails", 1)
     sts_and_account_block_and_listing = 3
+    # Outside an organization one DescribeOrganization says there are no SCPs to read.
+    organization = 1
     return (
         pages
         + REPORT_CALLS
         + 2 * regions
         + BUCKET_CALLS * buckets
         + sts_and_account_block_and_listing
+        + organization
     )
 
 

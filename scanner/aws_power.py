@@ -84,6 +84,14 @@ class IamIndex:
             if grant.kind in kinds and grant.policy in self.policies
         ]
 
+    def guardrails(self, account: str) -> list[list[Policy]]:
+        """The account's service control policies, one list per organization level."""
+        levels: dict[str, list[Policy]] = {}
+        for grant in self.grants.get(f"arn:aws:iam::{account}:root", []):
+            if grant.kind == "scp" and grant.policy in self.policies:
+                levels.setdefault(grant.scope or "", []).append(self.policies[grant.policy])
+        return [levels[key] for key in sorted(levels, key=lambda k: int(k.split(":")[0] or 0))]
+
     def policy_set(self, principal: Principal) -> PolicySet:
         """The policies IAM evaluates for this principal's own requests (built once)."""
         found = self._sets.get(principal.id)
@@ -96,6 +104,7 @@ class IamIndex:
                 boundary=self.held(principal.id, ("boundary",)),
                 variables=_variables(principal),
                 summaries=self.summaries,
+                guardrails=self.guardrails(principal.account),
             )
             self._sets[principal.id] = found
         return found

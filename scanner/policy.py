@@ -133,6 +133,7 @@ class PolicySet:
     boundary: list[Policy] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     summaries: Summaries | None = None
+    guardrails: list[list[Policy]] = field(default_factory=list)
     _named: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def evaluate(
@@ -144,7 +145,9 @@ class PolicySet:
         actions whose resources do not exist yet, such as a function about to be created).
         """
         known = context or {}
-        if self._denied(action, resource, known):
+        if self._denied(action, resource, known) or not self._within_guardrails(
+            action, resource, known
+        ):
             return DENIED
 
         allowed = _allow(self, self.identity, action, resource, known)
@@ -177,8 +180,17 @@ class PolicySet:
             return statements(policy.document)
         return self.summaries.relevant(policy, action)
 
+    def _within_guardrails(
+        self, action: str, resource: str | None, context: Mapping[str, str]
+    ) -> bool:
+        """Service control policies: every level of the organization must allow the action."""
+        return all(
+            _allow(self, level, action, resource, context).allowed for level in self.guardrails
+        )
+
     def _denied(self, action: str, resource: str | None, context: Mapping[str, str]) -> bool:
-        for policy in [*self.identity, *self.boundary]:
+        guardrails = [policy for level in self.guardrails for policy in level]
+        for policy in [*self.identity, *self.boundary, *guardrails]:
             for statement in self.statements_for(policy, action):
                 if statement.get("Effect") != "Deny" or not statement_covers_action(
                     statement, action

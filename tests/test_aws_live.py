@@ -155,9 +155,11 @@ def test_iam_is_read_with_account_wide_calls_only(scan: Scan) -> None:
     assert counts["ec2.DescribeNetworkInterfaces"] == len(REGIONS)
     for operation in ("GetBucketLocation", "GetBucketPolicy", "GetBucketAcl"):
         assert counts[f"s3.{operation}"] == buckets
-    # sts, two report polls and a fetch, ListBuckets, the account's Block Public Access;
-    # two calls per region; five per bucket.
-    assert sum(counts.values()) <= 1 + 3 + 1 + 1 + 1 + 2 * len(REGIONS) + 5 * buckets
+    # sts, two report polls and a fetch, ListBuckets, the account's Block Public Access, the
+    # organization (DescribeOrganization, which ends it outside an organization); two calls
+    # per region; five per bucket.
+    assert counts["organizations.DescribeOrganization"] == 1
+    assert sum(counts.values()) <= 1 + 3 + 1 + 1 + 1 + 1 + 2 * len(REGIONS) + 5 * buckets
 
 
 def test_two_scans_of_one_estate_are_identical(scan: Scan) -> None:

@@ -214,3 +214,55 @@ def test_trust_within_the_scanned_accounts_is_not_external() -> None:
 
     assert estate.findings("external-trust") == []
     assert [f for f in estate.findings() if f.rule.endswith("external-trust")] == []
+
+
+def _scp(estate: Estate, name: str, depth: int, *statements: dict[str, Any]) -> None:
+    policy = f"arn:aws:organizations::999:policy/o-1/service_control_policy/p-{name}"
+    from scanner.model import Grant, Policy
+
+    estate.policies[policy] = Policy(
+        id=policy,
+        provider="aws",
+        account=estate.account,
+        name=name,
+        managed_by="organization",
+        document=doc(*statements),
+    )
+    estate.grants.append(
+        Grant(
+            principal=f"arn:aws:iam::{estate.account}:root",
+            policy=policy,
+            kind="scp",
+            scope=f"{depth}:level-{depth}",
+        )
+    )
+
+
+def test_service_control_policy_deny_takes_admin_power_away() -> None:
+    estate = Estate()
+    boss = estate.user("boss")
+    estate.attach(boss, ADMIN_ARN)
+    _scp(estate, "full", 0, allow("*"))
+    _scp(estate, "no-iam", 1, allow("*"), deny("iam:*"))
+
+    assert boss not in by_resource(estate.findings("standing-admin"))
+
+
+def test_every_scp_level_must_allow() -> None:
+    estate = Estate()
+    ops = estate.user("ops")
+    estate.inline(ops, doc(allow("iam:*")))
+    _scp(estate, "root", 0, allow("*"))
+    _scp(estate, "ou-data", 1, allow(["s3:*", "dynamodb:*"]))
+
+    assert estate.findings("standing-admin") == []
+
+
+def test_scps_that_allow_everything_change_nothing() -> None:
+    estate = Estate()
+    boss = estate.user("boss")
+    estate.attach(boss, ADMIN_ARN)
+    _scp(estate, "root", 0, allow("*"))
+    _scp(estate, "account", 1, allow("*"))
+
+    assert boss in by_resource(estate.findings("standing-admin"))

@@ -70,6 +70,10 @@ class AwsClients:
         client: S3Client = self._client("s3", region)
         return client
 
+    def organizations(self) -> Any:
+        """The Organizations client, for service control policies."""
+        return self._client("organizations", None)
+
     def s3control(self) -> S3ControlClient:
         """The S3 Control client, for account-level settings."""
         client: S3ControlClient = self._client("s3control", None)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import boto3
 
-from scanner.collectors import aws_iam, aws_network, aws_s3
+from scanner.collectors import aws_iam, aws_network, aws_s3, aws_scp
 from scanner.collectors.aws_clients import AwsClients
 from scanner.collectors.aws_errors import COLLECTION_FAILURES, gap_for
 from scanner.errors import ZtdriftError
@@ -83,6 +83,7 @@ def collect_aws(
     chosen = _regions(clients, account, regions, harvest)
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ztdrift-aws") as pool:
         futures: dict[Future[Harvest], str] = {pool.submit(_iam, clients, account): "iam"}
+        futures[pool.submit(_organization, clients, account)] = "organizations"
         for region in chosen:
             futures[pool.submit(_region, clients, account, region)] = f"ec2 {region}"
         futures.update(_submit_buckets(pool, clients, account, harvest))
@@ -155,6 +156,18 @@ def _iam(clients: AwsClients, account: str) -> Harvest:
         harvest.gaps.append(
             gap_for(exc, account=account, service="iam", subject="credential report")
         )
+    return harvest
+
+
+def _organization(clients: AwsClients, account: str) -> Harvest:
+    """Service control policies above the account, when the organization can be read."""
+    harvest = Harvest()
+    try:
+        policies, grants = aws_scp.fetch_scps(clients, account)
+        harvest.policies.extend(policies)
+        harvest.grants.extend(grants)
+    except COLLECTION_FAILURES as exc:
+        harvest.gaps.append(gap_for(exc, account=account, service="organizations"))
     return harvest
 
 
