@@ -6,6 +6,7 @@ import json
 import shlex
 from dataclasses import dataclass
 
+from remediators.pr_mermaid import diagram
 from remediators.waivers import WaiverEntry
 from scanner.findings import Finding
 from scanner.markdown import escape_markdown, fence, truncate
@@ -100,6 +101,9 @@ def _drift(data: BodyInput) -> str:
 
 def _evidence(findings: list[Finding]) -> str:
     lines = ["### Evidence\n"]
+    chart = diagram(findings)
+    if chart:
+        lines.append(chart)
     for finding in findings:
         if finding.path:
             steps = " → ".join(escape_markdown(step) for step in finding.path)

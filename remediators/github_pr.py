@@ -1,68 +1,105 @@
-"""Open, update and close one pull request per plan, idempotently.
+"""Open, update and close one pull request per proposal, idempotently across runs.
 
-A pull request belongs to a plan through its head branch (`ztdrift/<family>/<fingerprint>`)
-and a hidden marker in its body holding the plan's key and hash. A rerun with an unchanged
-plan touches nothing; a changed plan gets a fresh commit and body on the same branch and PR.
+The bot keeps no database: a pull request belongs to a problem through its head branch
+(`ztdrift/<family>/<fingerprint>`) and the hidden marker in its body (key, plan hash, run,
+scopes). Each run reads that state back from GitHub and decides per proposal:
 
-The bot owns its branches: an update builds the new commit on top of the current base and
-moves the branch to it (a force update), so the PR never conflicts with changes merged since.
-Commits that people push to a bot branch are replaced by the next update.
+- an open pull request with the same plan hash is left alone (no request that writes);
+- a changed plan gets a new commit on the same branch, built on the current base, and a new
+  body; if the base changed the files the plan rewrites since the checkout it was made from,
+  that is reported on the pull request once instead of forcing an outdated file over it;
+- a problem gone from a complete view of its scopes has its pull request closed with a
+  comment and its branch deleted;
+- a pull request a person closed without merging is never reopened; a new one may be opened
+  after the cool-down, linking the closed one;
+- a merged fix whose problem is still in the cloud is awaiting apply until the grace period
+  ends;
+- new pull requests respect the open and per-run limits, worst severity first.
 
-Plans carry whole file contents computed from the local checkout. If the base branch changed
-one of those files after the checkout was made, the commit would undo that change in the PR's
-diff; this is not detected here, so run the bot on a fresh checkout of the base branch.
-Several waiver PRs each append to the same waiver file; after one merges, the others conflict
-until the next run rebuilds them on the new base.
+A proposal in a scope the scan could not see is neither opened, updated nor closed.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
-import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Literal
 
 import github
-from github import Auth, InputGitTreeElement
 from github.GithubException import GithubException
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 from pydantic import BaseModel, ConfigDict
 
-from remediators.body import MARKER_PREFIX
+from remediators import github_git, pr_marker
+from remediators.github_client import DEFAULT_API, Credentials, Pacing, connect
 from remediators.plan import Plan
+from remediators.pr_marker import Marker
+from remediators.pr_proposal import EVERY_SCOPE, Proposal
+from remediators.pr_redact import RedactionSetting, redact, wanted
+from scanner.errors import ZtdriftError
+from scanner.findings import Severity
 
 log = logging.getLogger(__name__)
 
 BRANCH_PREFIX = "ztdrift/"
 LABEL = "ztdrift"
-_MARKER = re.compile(re.escape(MARKER_PREFIX) + r"(\{.*?\}) -->")
+
+Action = Literal[
+    "opened",
+    "updated",
+    "unchanged",
+    "closed",
+    "deferred",
+    "awaiting-apply",
+    "cooling-down",
+    "skipped",
+    "conflict",
+    "failed",
+]
 
 
 class PrAction(BaseModel):
-    """What sync did (or, in a dry run, would do) for one plan or stale pull request."""
+    """What sync did (or, in a dry run, would do) for one proposal or stale pull request."""
 
     model_config = ConfigDict(frozen=True)
 
-    action: Literal["opened", "updated", "unchanged", "closed"]
+    action: Action
     key: str
     branch: str
     number: int | None = None
     dry_run: bool = False
+    detail: str = ""
+
+    def describe(self) -> str:
+        """One line for people: `would open ztdrift/... (#3): detail`."""
+        verb = f"would {self.action}" if self.dry_run else self.action
+        number = f" #{self.number}" if self.number else ""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{verb:18} {self.branch}{number}{detail}"
+
+
+@dataclass(frozen=True)
+class BotPolicy:
+    """Limits and timings for one run; None means no limit."""
+
+    max_open: int | None = None
+    max_new: int | None = None
+    cooldown: timedelta = timedelta(days=14)
+    grace: timedelta = timedelta(days=7)
+    redaction: RedactionSetting = "off"
+    run: str = ""
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def read_marker(body: str | None) -> dict[str, str] | None:
     """The key and plan_hash from a bot PR body, or None if it has no valid marker."""
-    match = _MARKER.search(body or "")
-    if match is None:
-        return None
-    try:
-        data = json.loads(match.group(1))
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
-        return None
-    return {"key": data["key"], "plan_hash": str(data.get("plan_hash", ""))}
+    marker = pr_marker.read(body)
+    return None if marker is None else {"key": marker.key, "plan_hash": marker.plan_hash}
 
 
 def sync_pull_requests(
@@ -70,46 +107,56 @@ def sync_pull_requests(
     *,
     repo: str,
     token: str,
-    api_url: str = "https://api.github.com",
+    api_url: str = DEFAULT_API,
     base: str | None = None,
     dry_run: bool = False,
     close_stale: bool = False,
     seconds_between_writes: float = 1.0,
 ) -> list[PrAction]:
-    """Make the repository's open ztdrift PRs match `plans`: one PR per plan, never two.
-
-    Stale bot PRs (marker present, key no longer planned) are closed only with `close_stale`,
-    which the caller passes only after a scan that saw every scope. Writes are paced as
-    GitHub asks of integrations (secondary rate limits); tests may pass 0.
-    """
-    client = github.Github(
-        base_url=api_url,
-        auth=Auth.Token(token),
-        seconds_between_requests=min(0.25, seconds_between_writes),
-        seconds_between_writes=seconds_between_writes,
+    """Make the open ztdrift PRs match `plans` with no limits: the plain form of `sync`."""
+    client = connect(Credentials(token=token), repo, api_url, Pacing(seconds_between_writes))
+    proposals = [Proposal(plan=p, family=p.key.split(":", 1)[0]) for p in plans]
+    return sync(
+        proposals, client=client, repo=repo, base=base, dry_run=dry_run, close_stale=close_stale
     )
-    target = client.get_repo(repo)
-    base_branch = base or target.default_branch
-    open_prs = _open_bot_prs(target)
-    actions = []
-    for plan in sorted(plans, key=lambda p: p.key):
-        pr = _find(open_prs, plan)
-        actions.append(_sync_one(target, base_branch, plan, pr, dry_run))
-    if close_stale:
-        planned = {p.key for p in plans}
-        for key, pr in sorted(open_prs.items()):
-            # Only PRs with a marker are known to be ztdrift's; branch-only matches stay open.
-            if key not in planned and not key.startswith("branch:"):
-                actions.append(_close(target, key, pr, dry_run))
-    return actions
+
+
+def sync(
+    proposals: Iterable[Proposal],
+    *,
+    client: github.Github,
+    repo: str,
+    base: str | None = None,
+    policy: BotPolicy | None = None,
+    unseen: frozenset[str] = frozenset(),
+    close_stale: bool = True,
+    dry_run: bool = False,
+) -> list[PrAction]:
+    """Make the repository's bot pull requests match `proposals`; see the module docstring.
+
+    `unseen` holds the scopes the scan could not see (EVERY_SCOPE when any was missed).
+    Raises ZtdriftError when GitHub cannot be read, before anything is written.
+    """
+    try:
+        target = client.get_repo(repo)
+        run = _Run(target, base or target.default_branch, policy or BotPolicy(), dry_run)
+        run.redacted = wanted(run.policy.redaction, bool(target.private))
+        open_prs = _open_bot_prs(target)
+    except GithubException as exc:
+        raise ZtdriftError(
+            f"GitHub could not be read (HTTP {exc.status}); no pull request was opened, "
+            "updated or closed",
+            where=repo,
+        ) from None
+    return run.sync(sorted(proposals, key=lambda p: p.key), open_prs, unseen, close_stale)
 
 
 def _open_bot_prs(target: Repository) -> dict[str, PullRequest]:
-    """Open PRs by plan key: by marker, else by a ztdrift head branch."""
+    """Open PRs by key: by marker, else by a ztdrift head branch."""
     found: dict[str, PullRequest] = {}
     for pr in target.get_pulls(state="open"):
-        marker = read_marker(pr.body)
-        key = marker["key"] if marker else None
+        marker = pr_marker.read(pr.body)
+        key = marker.key if marker else None
         if key is None and pr.head.ref.startswith(BRANCH_PREFIX):
             key = "branch:" + pr.head.ref
         if key is not None and key not in found:
@@ -128,70 +175,281 @@ def _find(open_prs: dict[str, PullRequest], plan: Plan) -> PullRequest | None:
     return pr
 
 
-def _sync_one(
-    target: Repository, base: str, plan: Plan, pr: PullRequest | None, dry_run: bool
-) -> PrAction:
-    if pr is None:
-        number = None if dry_run else _open(target, base, plan)
-        log.info("%s PR for %s", "would open" if dry_run else "opened", plan.key)
-        return PrAction(
-            action="opened", key=plan.key, branch=plan.branch, number=number, dry_run=dry_run
+def _hidden(scopes: Iterable[str], unseen: frozenset[str]) -> bool:
+    """Whether any of `scopes` was not fully seen; no known scopes needs a complete scan."""
+    scopes = list(scopes)
+    if not unseen:
+        return False
+    return not scopes or EVERY_SCOPE in scopes or any(s in unseen for s in scopes)
+
+
+@dataclass
+class _Run:
+    """One sync: the repository, the base branch and what has been decided so far."""
+
+    target: Repository
+    base: str
+    policy: BotPolicy
+    dry_run: bool
+    redacted: bool = False
+    actions: list[PrAction] = field(default_factory=list)
+    _base_sha: str | None = None
+    _labels: github_git.Labels | None = None
+
+    def sync(
+        self,
+        proposals: list[Proposal],
+        open_prs: dict[str, PullRequest],
+        unseen: frozenset[str],
+        close_stale: bool,
+    ) -> list[PrAction]:
+        fresh: list[Proposal] = []
+        matched = 0
+        for proposal in proposals:
+            pr = _find(open_prs, proposal.plan)
+            matched += pr is not None
+            if _hidden(proposal.scopes, unseen):
+                self._note("skipped", proposal, pr, "its scope was not fully scanned")
+            elif pr is None:
+                fresh.append(proposal)
+            else:
+                self._guard(proposal, partial(self._update, proposal, pr))
+
+        still_open = matched + len(open_prs)
+        hidden_tokens = frozenset(_scope_token(s) for s in unseen)
+        for key, pr in sorted(open_prs.items()):
+            if close_stale:
+                still_open -= self._close_stale(key, pr, hidden_tokens)
+
+        self._open_new(fresh, still_open)
+        return self.actions
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def _update(self, proposal: Proposal, pr: PullRequest) -> None:
+        marker = pr_marker.read(pr.body)
+        plan = proposal.plan
+        same = marker is not None and marker.plan_hash == plan.plan_hash
+        if same and marker is not None and marker.redacted == self.redacted:
+            self._note("unchanged", proposal, pr)
+            return
+        if marker is not None and marker.conflict == plan.plan_hash:
+            self._note("conflict", proposal, pr, "already reported; needs a fresh checkout")
+            return
+
+        moved = self._moved(proposal)
+        if moved:
+            self._report_conflict(proposal, pr, marker, moved)
+            return
+        if not self.dry_run:
+            github_git.move_branch(
+                self.target, pr.head.ref, github_git.commit(self.target, self._base(), plan)
+            )
+            supersedes = marker.supersedes if marker else None
+            pr.edit(title=plan.title, body=self._body(proposal, supersedes))
+            self._ensure_labels(proposal)
+        self._note("updated", proposal, pr, "new commit and body")
+
+    def _close_stale(self, key: str, pr: PullRequest, unseen: frozenset[str]) -> int:
+        """Close a bot PR whose problem is gone; 1 when it was (or would be) closed."""
+        marker = pr_marker.read(pr.body)
+        # Only PRs with a marker are known to be ztdrift's; branch-only matches stay open.
+        if marker is None:
+            return 0
+        if _hidden(marker.scopes, unseen):
+            self._note_key("skipped", key, pr, "problem not seen, but its scope was not scanned")
+            return 0
+
+        def close() -> None:
+            if self.dry_run:
+                return
+            pr.create_issue_comment(
+                "ztdrift no longer finds this problem in a complete scan of its scope, so "
+                "this pull request is closed and its branch deleted."
+            )
+            body = pr_marker.stamp(pr.body or "", marker.model_copy(update={"resolved": True}))
+            pr.edit(state="closed", body=body)
+            github_git.delete_branch(self.target, pr)
+
+        if self._guard_key(key, pr, close):
+            self._note_key("closed", key, pr, "problem no longer found")
+            return 1
+        return 0
+
+    def _open_new(self, fresh: list[Proposal], still_open: int) -> None:
+        """Open what the limits allow, worst severity first; the rest waits for later runs."""
+        ranked = sorted(fresh, key=lambda p: (-Severity.parse(p.plan.severity), p.key))
+        opened = 0
+        for proposal in ranked:
+            full = self.policy.max_open is not None and still_open >= self.policy.max_open
+            spent = self.policy.max_new is not None and opened >= self.policy.max_new
+            if full or spent:
+                why = "open limit reached" if full else "new-per-run limit reached"
+                self._note("deferred", proposal, None, why)
+                continue
+            done = self._guard(proposal, partial(self._open_one, proposal))
+            if done and self.actions[-1].action == "opened":
+                opened += 1
+                still_open += 1
+
+    def _open_one(self, proposal: Proposal) -> None:
+        prior = self._last_closed(proposal.plan.branch)
+        supersedes = None
+        if prior is not None:
+            decision = self._after_closed(prior)
+            if decision is not None:
+                self._note(decision[0], proposal, prior, decision[1])
+                return
+            supersedes = prior.number
+
+        moved = self._moved(proposal)
+        if moved:
+            self._note("conflict", proposal, None, "base changed " + ", ".join(moved))
+            return
+        number = None
+        if not self.dry_run:
+            number = self._create(proposal, supersedes)
+        detail = f"after #{supersedes}" if supersedes else ""
+        self._note_key("opened", proposal.key, None, detail, proposal.plan.branch, number)
+
+    def _after_closed(self, prior: PullRequest) -> tuple[Action, str] | None:
+        """What a closed earlier PR for the same problem means now (None: open a new one)."""
+        now = self.policy.now
+        marker = pr_marker.read(prior.body)
+        if prior.merged_at is not None:
+            if now - _aware(prior.merged_at) < self.policy.grace:
+                return "awaiting-apply", "fix merged, not yet applied in the cloud"
+            return None
+        if marker is not None and marker.resolved:
+            return None
+        closed_at = _aware(prior.closed_at or now)
+        if now - closed_at < self.policy.cooldown:
+            return "cooling-down", "closed by a person; not reopened during the cool-down"
+        return None
+
+    def _last_closed(self, branch: str) -> PullRequest | None:
+        owner = self.target.owner.login
+        closed = list(self.target.get_pulls(state="closed", head=f"{owner}:{branch}"))
+        closed.sort(key=lambda pr: _aware(pr.closed_at or pr.created_at))
+        return closed[-1] if closed else None
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _create(self, proposal: Proposal, supersedes: int | None) -> int:
+        plan = proposal.plan
+        sha = github_git.commit(self.target, self._base(), plan)
+        github_git.move_branch(self.target, plan.branch, sha)
+        pr = self.target.create_pull(
+            base=self.base,
+            head=plan.branch,
+            title=plan.title,
+            body=self._body(proposal, supersedes),
         )
-    marker = read_marker(pr.body)
-    if marker is not None and marker["plan_hash"] == plan.plan_hash:
-        return PrAction(
-            action="unchanged", key=plan.key, branch=plan.branch, number=pr.number, dry_run=dry_run
+        self._ensure_labels(proposal)
+        pr.add_to_labels(*proposal.labels)
+        github_git.request_review(pr, proposal.owners)
+        return pr.number
+
+    def _report_conflict(
+        self, proposal: Proposal, pr: PullRequest, marker: Marker | None, moved: list[str]
+    ) -> None:
+        if not self.dry_run:
+            pr.create_issue_comment(
+                "The base branch changed "
+                + ", ".join(f"`{path}`" for path in moved)
+                + " since the checkout this plan was made from. ztdrift does not force an "
+                "outdated file over it; the next run from a fresh checkout regenerates the plan."
+            )
+            base = marker or Marker(key=proposal.key)
+            updated = base.model_copy(update={"conflict": proposal.plan.plan_hash})
+            pr.edit(body=pr_marker.stamp(pr.body or "", updated))
+        self._note("conflict", proposal, pr, "base changed " + ", ".join(moved))
+
+    def _body(self, proposal: Proposal, supersedes: int | None) -> str:
+        plan = proposal.plan
+        body = redact(plan.body) if self.redacted else plan.body
+        if supersedes is not None:
+            body = body.rstrip("\n") + (
+                f"\n\nAn earlier pull request for this problem, #{supersedes}, was closed "
+                "without merging; the problem is still there.\n"
+            )
+        marker = Marker(
+            key=plan.key,
+            plan_hash=plan.plan_hash,
+            run=self.policy.run,
+            scopes=[_scope_token(s) for s in proposal.scopes],
+            redacted=self.redacted,
+            supersedes=supersedes,
         )
-    if not dry_run:
-        sha = _commit(target, base, plan)
-        _move_branch(target, pr.head.ref, sha)
-        pr.edit(title=plan.title, body=plan.body)
-    log.info("%s PR #%d for %s", "would update" if dry_run else "updated", pr.number, plan.key)
-    return PrAction(
-        action="updated", key=plan.key, branch=pr.head.ref, number=pr.number, dry_run=dry_run
-    )
+        return pr_marker.stamp(body, marker)
 
+    def _ensure_labels(self, proposal: Proposal) -> None:
+        if self._labels is None:
+            self._labels = github_git.Labels(self.target)
+        self._labels.ensure(proposal.labels)
 
-def _commit(target: Repository, base: str, plan: Plan) -> str:
-    """A commit on top of `base` writing the plan's files; returns its sha."""
-    head = target.get_git_commit(target.get_git_ref(f"heads/{base}").object.sha)
-    elements = []
-    for path, content in sorted(plan.files.items()):
-        blob = target.create_git_blob(content, "utf-8")
-        elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
-    tree = target.create_git_tree(elements, head.tree)
-    # No author or committer: GitHub attributes the commit to the token's identity.
-    commit = target.create_git_commit(plan.title, tree, [head])
-    return commit.sha
+    def _base(self) -> str:
+        if self._base_sha is None:
+            self._base_sha = github_git.base_head(self.target, self.base)
+        return self._base_sha
 
+    def _moved(self, proposal: Proposal) -> list[str]:
+        if not proposal.base_files:
+            return []
+        return github_git.base_moved(self.target, self._base(), dict(proposal.base_files))
 
-def _move_branch(target: Repository, branch: str, sha: str) -> None:
-    try:
-        target.get_git_ref(f"heads/{branch}").edit(sha, force=True)
-    except GithubException as exc:
-        if exc.status != 404:
-            raise
-        target.create_git_ref(f"refs/heads/{branch}", sha)
+    # -- bookkeeping -----------------------------------------------------------------------
 
+    def _guard(self, proposal: Proposal, step: Callable[[], None]) -> bool:
+        return self._guard_key(proposal.key, None, step, proposal.plan.branch)
 
-def _open(target: Repository, base: str, plan: Plan) -> int:
-    sha = _commit(target, base, plan)
-    _move_branch(target, plan.branch, sha)
-    pr = target.create_pull(base=base, head=plan.branch, title=plan.title, body=plan.body)
-    pr.add_to_labels(LABEL)
-    return pr.number
+    def _guard_key(
+        self, key: str, pr: PullRequest | None, step: Callable[[], None], branch: str | None = None
+    ) -> bool:
+        """Run one proposal's step; a GitHub error fails that step only, and is reported."""
+        try:
+            step()
+        except GithubException as exc:
+            message = exc.data.get("message") if isinstance(exc.data, dict) else None
+            self._note_key(
+                "failed", key, pr, f"GitHub answered {exc.status} {message or ''}".strip(), branch
+            )
+            log.warning("GitHub call failed for %s: %s", key, exc.status)
+            return False
+        return True
 
+    def _note(
+        self, action: Action, proposal: Proposal, pr: PullRequest | None, detail: str = ""
+    ) -> None:
+        self._note_key(action, proposal.key, pr, detail, proposal.plan.branch)
 
-def _close(target: Repository, key: str, pr: PullRequest, dry_run: bool) -> PrAction:
-    branch = pr.head.ref
-    if not dry_run:
-        pr.create_issue_comment(
-            "ztdrift no longer finds this problem in a complete scan, so this pull request "
-            "is closed."
+    def _note_key(
+        self,
+        action: Action,
+        key: str,
+        pr: PullRequest | None,
+        detail: str = "",
+        branch: str | None = None,
+        number: int | None = None,
+    ) -> None:
+        entry = PrAction(
+            action=action,
+            key=key,
+            branch=pr.head.ref if pr is not None else branch or "",
+            number=pr.number if pr is not None else number,
+            dry_run=self.dry_run,
+            detail=detail,
         )
-        pr.edit(state="closed")
-        same_repo = pr.head.repo is not None and pr.head.repo.full_name == target.full_name
-        if same_repo and branch.startswith(BRANCH_PREFIX):
-            target.get_git_ref(f"heads/{branch}").delete()
-    log.info("%s stale PR #%d (%s)", "would close" if dry_run else "closed", pr.number, key)
-    return PrAction(action="closed", key=key, branch=branch, number=pr.number, dry_run=dry_run)
+        log.info("%s", entry.describe())
+        self.actions.append(entry)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _scope_token(scope: str) -> str:
+    """A scope as the marker stores it: hashed, since a public body must not show account ids."""
+    if scope == EVERY_SCOPE:
+        return scope
+    return hashlib.sha256(scope.encode()).hexdigest()[:12]

@@ -18,7 +18,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from remediators import fix_admin, fix_buckets, fix_egress, fix_keys
+from remediators import (
+    fix_admin,
+    fix_azure_admin,
+    fix_azure_egress,
+    fix_azure_keys,
+    fix_azure_storage,
+    fix_buckets,
+    fix_egress,
+    fix_gcp_admin,
+    fix_gcp_buckets,
+    fix_gcp_egress,
+    fix_gcp_keys,
+    fix_keys,
+)
 from remediators.body import BodyInput, render
 from remediators.edits import Edit, apply_edits, parses, unified_diff
 from remediators.fixes import Context, Fix, NoFix, arn_name
@@ -37,6 +50,14 @@ FIXERS: dict[tuple[str, str], Fixer] = {
     ("aws", "standing-admin"): fix_admin.fix,
     ("aws", "open-egress"): fix_egress.fix,
     ("aws", "public-data"): fix_buckets.fix,
+    ("azure", "long-lived-key"): fix_azure_keys.fix,
+    ("azure", "standing-admin"): fix_azure_admin.fix,
+    ("azure", "open-egress"): fix_azure_egress.fix,
+    ("azure", "public-data"): fix_azure_storage.fix,
+    ("gcp", "long-lived-key"): fix_gcp_keys.fix,
+    ("gcp", "standing-admin"): fix_gcp_admin.fix,
+    ("gcp", "open-egress"): fix_gcp_egress.fix,
+    ("gcp", "public-data"): fix_gcp_buckets.fix,
 }
 
 

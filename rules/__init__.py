@@ -6,10 +6,10 @@ rule skips records of other providers, so adding a provider never changes anothe
 
 from __future__ import annotations
 
-from rules import aws
+from rules import aws, azure, gcp
 from rules.base import Context, Rule, RuleInfo, RuleSettings
 
-REGISTRY: tuple[Rule, ...] = (*aws.RULES,)
+REGISTRY: tuple[Rule, ...] = (*aws.RULES, *azure.RULES, *gcp.RULES)
 
 
 def rule_infos() -> dict[str, RuleInfo]:

@@ -31,6 +31,37 @@ class TerraformSettings(BaseModel):
     state_file: Path | None = None
 
 
+class OrganizationSettings(BaseModel):
+    """AWS Organizations: which member accounts to scan and the role assumed in each."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: str | None = None
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    max_accounts_in_parallel: int = Field(default=4, ge=1, le=64)
+    external_id: str | None = None
+
+
+class BotSettings(BaseModel):
+    """The pull-request bot: labels, limits, timings, redaction and the waiver lifecycle."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str] = Field(default_factory=lambda: ["ztdrift"])
+    max_open: int = Field(default=10, ge=0)
+    max_new_per_run: int = Field(default=2, ge=0)
+    # Only one pull request per problem is built; "resource" and "module" are accepted so a
+    # file stays valid when grouping arrives, and are reported as not yet supported.
+    grouping: Literal["problem", "resource", "module"] = "problem"
+    cooldown_days: int = Field(default=14, ge=0)
+    apply_grace_days: int = Field(default=7, ge=0)
+    renewal_window_days: int = Field(default=14, ge=1)
+    redaction: Literal["auto", "on", "off"] = "auto"
+    seconds_between_writes: float = Field(default=1.0, ge=0)
+    base: str | None = None
+
+
 class Config(BaseModel):
     """Every setting, with its default."""
 
@@ -45,6 +76,11 @@ class Config(BaseModel):
     waiver_owner: str = "@security"
     aws: AwsSettings = Field(default_factory=AwsSettings)
     terraform: TerraformSettings = Field(default_factory=TerraformSettings)
+    organization: OrganizationSettings = Field(default_factory=OrganizationSettings)
+    # How often scans are expected (the schedule); the summary warns past twice this.
+    expected_interval_hours: float = Field(default=24, gt=0)
+    break_glass: list[str] = Field(default_factory=list)
+    bot: BotSettings = Field(default_factory=BotSettings)
 
     def resolved(self, base: Path) -> Config:
         """Make relative paths relative to `base` (the configuration file's directory)."""

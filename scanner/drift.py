@@ -19,6 +19,18 @@ FAMILY_SERVICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("aws", "standing-admin"): ("iam",),
     ("aws", "open-egress"): ("ec2",),
     ("aws", "public-data"): ("s3",),
+    ("gcp", "long-lived-key"): ("cloudasset-resource",),
+    ("gcp", "standing-admin"): ("cloudasset-resource", "cloudasset-iam-policy"),
+    ("gcp", "open-egress"): ("cloudasset-resource",),
+    ("gcp", "public-data"): (
+        "cloudasset-resource",
+        "cloudasset-iam-policy",
+        "cloudasset-org-policy",
+    ),
+    ("azure", "long-lived-key"): ("graph", "storage"),
+    ("azure", "standing-admin"): ("authorization", "pim", "graph"),
+    ("azure", "open-egress"): ("network",),
+    ("azure", "public-data"): ("storage",),
     ("aws", "external-trust"): ("iam",),
 }
 

@@ -32,7 +32,7 @@ CredentialKind = Literal[
     "certificate",
     "service-account-key",
 ]
-GrantKind = Literal["inline", "attached", "boundary", "binding", "assignment", "eligible"]
+GrantKind = Literal["inline", "attached", "boundary", "binding", "assignment", "eligible", "scp"]
 TrusteeKind = Literal["aws", "account", "service", "federated", "any"]
 
 
@@ -93,7 +93,7 @@ class Policy(Record):
     provider: str
     account: str
     name: str
-    managed_by: Literal["provider", "customer", "inline"]
+    managed_by: Literal["provider", "customer", "inline", "organization"]
     document: dict[str, Any]
 
 

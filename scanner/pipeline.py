@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rules import RuleSettings
@@ -16,7 +16,7 @@ from scanner.errors import ExitCode
 from scanner.findings import Finding, FindingsReport, ReportGap, Severity
 from scanner.model import Snapshot
 from scanner.reports.sarif import to_sarif
-from scanner.reports.summary import to_markdown
+from scanner.reports.summary import stale_warning, to_markdown
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -35,6 +35,7 @@ class RunOptions:
     fail_on: Severity = Severity.HIGH
     save_state: bool = True
     sarif_location: str = "ztdrift.yaml"
+    expected_interval: timedelta = timedelta(hours=24)
 
 
 def load_waivers(options: RunOptions) -> waivers.WaiverFile:
@@ -70,7 +71,12 @@ def run(snapshot: Snapshot, options: RunOptions) -> tuple[FindingsReport, ExitCo
         expired_waivers=outcome.expired,
         changes=drift.changes,
     )
-    write_outputs(report, snapshot, options)
+    stale = stale_warning(
+        previous.snapshot.taken_at if previous and previous.snapshot else None,
+        options.now,
+        options.expected_interval,
+    )
+    write_outputs(report, snapshot, options, notices=[stale] if stale else [])
     if options.save_state and options.state_dir is not None:
         scan_dir = state.save(options.state_dir, snapshot, report)
         log.info("scan stored in %s", scan_dir)
@@ -90,14 +96,19 @@ def _carried_over(previous: list[Finding], unknown: list[str]) -> list[Finding]:
     return carried
 
 
-def write_outputs(report: FindingsReport, snapshot: Snapshot, options: RunOptions) -> None:
+def write_outputs(
+    report: FindingsReport,
+    snapshot: Snapshot,
+    options: RunOptions,
+    notices: list[str] | None = None,
+) -> None:
     """findings.json, findings.sarif, summary.md and the snapshot itself."""
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=True)
     (out / "findings.json").write_text(state.report_json(report))
     sarif = to_sarif(report.findings, version=VERSION, default_location=options.sarif_location)
     (out / "findings.sarif").write_text(json.dumps(sarif, indent=1) + "\n")
-    (out / "summary.md").write_text(to_markdown(report))
+    (out / "summary.md").write_text(to_markdown(report, notices))
     snapshot_io.write(snapshot, out / "snapshot.json.gz")
 
 

@@ -23,6 +23,14 @@ class LiveOptions:
     profile: str | None = None
     gcp_scope: str | None = None
     azure_scope: str | None = None
+    # AWS Organizations: a role to assume in every selected member account (None: one account).
+    org_role: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    external_id: str | None = None
+    max_accounts_in_parallel: int = 4
+    # 'I/N': collect only this deterministic share of the scopes (see scanner.shard).
+    shard: str | None = None
 
 
 Reader = Callable[[Path, datetime], Snapshot]
@@ -45,7 +53,33 @@ def _aws() -> Provider:
     return Provider(name="aws", collect=collect_live, readers={"aws-authz": read_aws_authz})
 
 
-PROVIDERS: dict[str, Provider] = {p.name: p for p in (_aws(),)}
+def _azure() -> Provider:
+    from scanner.azure.graph_step import extend_graph
+    from scanner.collectors.azure_entry import collect_live
+    from scanner.collectors.azure_export import read_azure_arg, read_azure_graph
+
+    return Provider(
+        name="azure",
+        collect=collect_live,
+        readers={"azure-arg": read_azure_arg, "azure-graph": read_azure_graph},
+        extend_graph=extend_graph,
+    )
+
+
+def _gcp() -> Provider:
+    from scanner.collectors.gcp_assets import read_export
+    from scanner.collectors.gcp_entry import collect_live
+    from scanner.gcp.graph import extend_graph
+
+    return Provider(
+        name="gcp",
+        collect=collect_live,
+        readers={"gcp-cai": read_export},
+        extend_graph=extend_graph,
+    )
+
+
+PROVIDERS: dict[str, Provider] = {p.name: p for p in (_aws(), _azure(), _gcp())}
 
 
 def readers() -> dict[str, Reader]:

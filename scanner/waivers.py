@@ -160,6 +160,11 @@ def _validate(entry: Any, path: Path, line: int) -> Waiver:
         ) from exc
 
 
+def unmatched(waivers: WaiverFile, findings: list[Finding]) -> list[Waiver]:
+    """Waivers whose selector matches none of `findings` (meaningful after a complete scan)."""
+    return [w for w in waivers.waivers if not any(w.matches(f) for f in findings)]
+
+
 @dataclass
 class WaiverOutcome:
     """What applying waivers did: expired waivers and their lines, for the report."""

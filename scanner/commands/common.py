@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -44,6 +45,7 @@ def run_options(args: argparse.Namespace, *, save_state: bool) -> RunOptions:
         settings=RuleSettings(max_key_age_days=max_age, unused_key_days=config.unused_key_days),
         fail_on=Severity.parse(args.fail_on or config.fail_on),
         save_state=save_state,
+        expected_interval=timedelta(hours=config.expected_interval_hours),
     )
 
 

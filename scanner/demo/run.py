@@ -18,6 +18,7 @@ from rich.console import Console
 from remediators.plan import build_plans, write_plans
 from scanner.collectors.aws_live import collect_aws
 from scanner.commands.common import console as make_console
+from scanner.demo.azure import run_azure_demo
 from scanner.demo.estate import (
     ACCOUNT,
     REGION,
@@ -25,6 +26,7 @@ from scanner.demo.estate import (
     route_s3control_to_loopback,
     seed_estate,
 )
+from scanner.demo.gcp import run_gcp_demo
 from scanner.demo.moto import moto_server
 from scanner.errors import ZtdriftError
 from scanner.findings import FindingsReport
@@ -130,6 +132,9 @@ def run_demo(out: Path) -> int:
         third = _scan(out, "scan-3", waivers, console)
 
     plans = _plans(out, third, console)
+    run_gcp_demo(out, waivers, console)
+    azure_plans = run_azure_demo(out, waivers, console)
+    _check_patches_apply(out / "azure-terraform", azure_plans)
     console.rule("where everything went")
     for name, what in (
         ("scan-1", "first scan"),
@@ -140,4 +145,5 @@ def run_demo(out: Path) -> int:
     console.print(f"  {waivers}  the waiver file")
     console.print(f"  {out / 'state'}/  stored scans, compared for drift")
     console.print(f"  {plans}/  one plan per problem: plan.json, body.md, change.patch")
+    console.print(f"  {out / 'azure-scan'}/, {azure_plans}/  the Azure estate, from its exports")
     return 0

@@ -13,6 +13,7 @@ from typing import Any
 from rules import rule_infos
 from scanner.findings import Finding, Severity
 from scanner.markdown import escape_markdown as escape
+from scanner.reports.sarif_limits import fit_to_limits
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {
@@ -38,8 +39,12 @@ def to_sarif(
     version: str,
     default_location: str,
     locations: Mapping[str, tuple[str, int]] | None = None,
+    category: str = "ztdrift",
 ) -> dict[str, Any]:
-    """Build the SARIF log; `locations` maps finding ids to (repository path, line)."""
+    """Build the SARIF log; `locations` maps finding ids to (repository path, line).
+
+    One run with one category; results past GitHub's limits are cut, worst kept, with a note.
+    """
     infos = rule_infos()
     used = sorted({f.rule for f in findings} | set(infos))
     rule_index = {rule: i for i, rule in enumerate(used)}
@@ -49,7 +54,7 @@ def to_sarif(
         for f in findings
         if f.waiver is None
     ]
-    return {
+    sarif_log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
@@ -62,11 +67,12 @@ def to_sarif(
                         "rules": rules,
                     }
                 },
-                "automationDetails": {"id": "ztdrift/"},
+                "automationDetails": {"id": f"{category}/"},
                 "results": results,
             }
         ],
     }
+    return fit_to_limits(sarif_log)
 
 
 def _rule(rule: str, infos: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from scanner.findings import Finding, FindingsReport, Severity
 from scanner.markdown import escape_markdown as escape
 
@@ -10,13 +12,17 @@ MAX_BYTES = 900_000
 MAX_ROWS = 200
 
 
-def to_markdown(report: FindingsReport) -> str:
-    """Render the summary; rows beyond the size budget are cut with a note."""
+def to_markdown(report: FindingsReport, notices: list[str] | None = None) -> str:
+    """Render the summary; rows beyond the size budget are cut with a note.
+
+    `notices` are warnings shown first (a stale previous snapshot, say).
+    """
     open_findings = [f for f in report.findings if f.waiver is None]
     waived = len(report.findings) - len(open_findings)
     new = [f for f in open_findings if f.status == "new"]
 
     lines = ["# ztdrift scan", ""]
+    lines += [f"> **Warning**: {escape(notice)}\n" for notice in notices or []]
     if report.gaps:
         lines += ["> **Partial scan**: some scopes could not be collected (see below).", ""]
     lines += _counts(open_findings, waived, len(new), len(report.resolved))
@@ -27,6 +33,24 @@ def to_markdown(report: FindingsReport) -> str:
     lines += _gaps(report)
     lines += _expired(report)
     return _fit("\n".join(lines) + "\n")
+
+
+def stale_warning(
+    previous_taken_at: datetime | None, now: datetime, interval: timedelta
+) -> str | None:
+    """A warning when the previous snapshot is older than twice the expected interval.
+
+    GitHub disables scheduled workflows in repositories idle for 60 days, so a schedule can
+    stop without anyone noticing; a long gap between scans is the visible sign of it.
+    """
+    if previous_taken_at is None or now - previous_taken_at <= 2 * interval:
+        return None
+    age_hours = (now - previous_taken_at).total_seconds() / 3600
+    return (
+        f"the previous scan is {age_hours:.0f} hours old, more than twice the expected "
+        f"interval of {interval.total_seconds() / 3600:g} hours: check that the scheduled "
+        "workflow still runs (GitHub disables schedules after 60 days without activity)"
+    )
 
 
 def _counts(findings: list[Finding], waived: int, new: int, resolved: int) -> list[str]:

@@ -1,0 +1,1 @@
+"""GCP evaluation: resource names and hierarchy, roles, conditions, firewalls, the graph step."""
