@@ -189,6 +189,14 @@ def _hash(kind: str, group: list[Finding], files: dict[str, tuple[str | None, st
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
 
 
+# What each provider calls a credential, a network rule set and a data store, for titles.
+NOUNS = {
+    "aws": ("access key", "security group", "bucket"),
+    "gcp": ("service-account key", "network", "bucket"),
+    "azure": ("credential", "network security group", "storage account"),
+}
+
+
 def _title(family: str, kind: str, group: list[Finding]) -> str:
     first = group[0]
     name = str(
@@ -200,11 +208,12 @@ def _title(family: str, kind: str, group: list[Finding]) -> str:
     )
     # A title is plain text on GitHub, but keep it one line and short.
     name = " ".join(name.split())[:80]
+    credential, network, store = NOUNS.get(first.provider, NOUNS["aws"])
     verbs = {
-        "long-lived-key": f"remove the long-lived access key of {name}",
+        "long-lived-key": f"remove the long-lived {credential} of {name}",
         "standing-admin": f"remove standing admin from {name}",
-        "open-egress": f"close open egress of security group {name}",
-        "public-data": f"block public access to bucket {name}",
+        "open-egress": f"close open egress of {network} {name}",
+        "public-data": f"block public access to {store} {name}",
     }
     text = verbs.get(family, f"fix {family} on {name}")
     if kind == "waiver":

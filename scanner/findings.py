@@ -150,3 +150,4 @@ class FindingsReport(BaseModel):
     gaps: list[ReportGap] = Field(default_factory=list)
     expired_waivers: list[dict[str, Any]] = Field(default_factory=list)
     changes: dict[str, list[str]] = Field(default_factory=dict)
+    unsupported: list[dict[str, Any]] = Field(default_factory=list)

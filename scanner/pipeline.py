@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from rules import RuleSettings
-from scanner import snapshot_io, state, waivers
+from scanner import policy_audit, snapshot_io, state, waivers
 from scanner.analysis import analyze, sort_findings
 from scanner.drift import compare
 from scanner.errors import ExitCode
@@ -70,6 +70,7 @@ def run(snapshot: Snapshot, options: RunOptions) -> tuple[FindingsReport, ExitCo
         gaps=[ReportGap(**g.model_dump(exclude={"code"})) for g in snapshot.gaps],
         expired_waivers=outcome.expired,
         changes=drift.changes,
+        unsupported=policy_audit.unsupported(snapshot),
     )
     stale = stale_warning(
         previous.snapshot.taken_at if previous and previous.snapshot else None,

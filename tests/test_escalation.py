@@ -266,3 +266,28 @@ def test_scps_that_allow_everything_change_nothing() -> None:
     _scp(estate, "account", 1, allow("*"))
 
     assert boss in by_resource(estate.findings("standing-admin"))
+
+
+def test_unsupported_policy_constructs_are_reported_not_silent(tmp_path: Any) -> None:
+    from scanner.pipeline import RunOptions, run
+    from tests.builders import NOW
+
+    estate = Estate()
+    user = estate.user("tagged")
+    estate.inline(
+        user,
+        doc(
+            allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/team}-*"),
+            allow("s3:GetObject", Condition={"StringMatchesRegex": {"s3:prefix": "a.*"}}),
+            allow("s3:PutObject", "arn:aws:s3:::${aws:username}/*"),
+        ),
+    )
+    options = RunOptions(out_dir=tmp_path, now=NOW, waiver_file=tmp_path / "none.yaml")
+
+    report, _ = run(estate.snapshot(), options)
+
+    constructs = [n["construct"] for n in report.unsupported]
+    assert len(constructs) == 2
+    assert "${aws:PrincipalTag/team}" in constructs[0]
+    assert "StringMatchesRegex" in constructs[1]
+    assert "conservatively" in (tmp_path / "summary.md").read_text()

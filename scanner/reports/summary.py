@@ -32,6 +32,7 @@ def to_markdown(report: FindingsReport, notices: list[str] | None = None) -> str
     lines += _changes(report)
     lines += _gaps(report)
     lines += _expired(report)
+    lines += _unsupported(report)
     return _fit("\n".join(lines) + "\n")
 
 
@@ -125,6 +126,19 @@ def _expired(report: FindingsReport) -> list[str]:
             f"- {escape(waiver['id'])} owned by {escape(waiver['owner'])}, expired "
             f"{waiver['expires']}, matches {len(waiver['findings'])} finding(s)"
         )
+    return [*rows, ""]
+
+
+def _unsupported(report: FindingsReport) -> list[str]:
+    if not report.unsupported:
+        return []
+    rows = ["## Policy constructs evaluated conservatively", ""]
+    for note in report.unsupported[:20]:
+        rows.append(
+            f"- {escape(note['policy'])} statement {note['statement']}: {escape(note['construct'])}"
+        )
+    if len(report.unsupported) > 20:
+        rows.append(f"- and {len(report.unsupported) - 20} more in findings.json")
     return [*rows, ""]
 
 
