@@ -194,3 +194,23 @@ def test_cli_diff_lists_new_findings(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "+ new" in out and "standing-admin/direct" in out
     assert "new principals" in out
+
+
+def test_summary_spells_out_paths_to_administrator_power(tmp_path: Path) -> None:
+    code = main(
+        [
+            "scan",
+            "--import",
+            f"aws-authz={_real_export()}",
+            "--out",
+            str(tmp_path),
+            "--no-state",
+            "--waivers",
+            str(tmp_path / "w.yaml"),
+        ]
+    )
+
+    summary = (tmp_path / "summary.md").read_text()
+    section = summary.split("## Paths to administrator power", 1)[1]
+    assert code == 1
+    assert "role\\/OverprivilegedEC2 \\-&gt; create an access key" in section

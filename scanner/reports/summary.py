@@ -28,6 +28,7 @@ def to_markdown(report: FindingsReport, notices: list[str] | None = None) -> str
     lines += _counts(open_findings, waived, len(new), len(report.resolved))
     lines += _table("New findings", new)
     lines += _table("Existing findings", [f for f in open_findings if f.status == "existing"])
+    lines += _proofs(open_findings)
     lines += _resolved(report)
     lines += _changes(report)
     lines += _gaps(report)
@@ -83,6 +84,19 @@ def _table(heading: str, findings: list[Finding]) -> list[str]:
         )
     if len(findings) > MAX_ROWS:
         rows.append(f"\n{len(findings) - MAX_ROWS} more in findings.json.")
+    return [*rows, ""]
+
+
+def _proofs(findings: list[Finding]) -> list[str]:
+    proven = [f for f in findings if f.evidence.get("proof")]
+    if not proven:
+        return []
+    rows = ["## Paths to administrator power", ""]
+    for finding in proven[:50]:
+        note = " (conditional)" if finding.conditional else ""
+        rows.append(f"- {escape(finding.evidence['proof'])}{note}")
+    if len(proven) > 50:
+        rows.append(f"- and {len(proven) - 50} more in findings.json")
     return [*rows, ""]
 
 
