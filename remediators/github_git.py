@@ -84,12 +84,29 @@ class Labels:
     def __init__(self, target: Repository) -> None:
         self._target = target
         self._known: set[str] | None = None
+        self._planned: set[str] = set()
 
-    def ensure(self, names: tuple[str, ...]) -> None:
+    def plan(self, names: tuple[str, ...]) -> list[str]:
+        """The labels among `names` that do not exist yet and nobody is about to create.
+
+        Reads only. Each missing label is reported to one caller per run, as `ensure` creates
+        it once, so a dry run lists every creation exactly once.
+        """
+        known = self._existing() | self._planned
+        missing = [n for n in dict.fromkeys(names) if n.lower() not in known]
+        self._planned.update(n.lower() for n in missing)
+        return missing
+
+    def _existing(self) -> set[str]:
         if self._known is None:
             self._known = {label.name.lower() for label in self._target.get_labels()}
+        return self._known
+
+    def ensure(self, names: tuple[str, ...]) -> None:
+        """Create the labels among `names` that the repository does not have."""
+        known = self._existing()
         for name in names:
-            if name.lower() in self._known:
+            if name.lower() in known:
                 continue
             try:
                 self._target.create_label(name, LABEL_COLOUR, "Opened by ztdrift")
@@ -97,7 +114,16 @@ class Labels:
                 # 422: another runner created it a moment ago.
                 if exc.status != 422:
                     raise
-            self._known.add(name.lower())
+            known.add(name.lower())
+
+
+def review_steps(owners: tuple[str, ...]) -> list[str]:
+    """What `request_review` asks of GitHub for these owners, for the action log."""
+    people = [o.lstrip("@") for o in owners if "/" not in o]
+    steps = [f"request review from {', '.join(owners)}"] if owners else []
+    if people:
+        steps.append(f"assign {', '.join(people)}")
+    return steps
 
 
 def request_review(pr: PullRequest, owners: tuple[str, ...]) -> None:

@@ -74,13 +74,19 @@ class PrAction(BaseModel):
     number: int | None = None
     dry_run: bool = False
     detail: str = ""
+    # Each write the action consists of (commit, pull request, label, review request,
+    # comment, branch deletion), in order; a dry run lists exactly what a real run would do.
+    steps: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        """One line for people: `would open ztdrift/... (#3): detail`."""
+        """For people: `would opened ztdrift/... #3: detail`, then one line per write."""
         verb = f"would {self.action}" if self.dry_run else self.action
         number = f" #{self.number}" if self.number else ""
         detail = f": {self.detail}" if self.detail else ""
-        return f"{verb:18} {self.branch}{number}{detail}"
+        prefix = "  would " if self.dry_run else "  "
+        return "\n".join(
+            [f"{verb:18} {self.branch}{number}{detail}"] + [prefix + step for step in self.steps]
+        )
 
 
 @dataclass(frozen=True)
@@ -241,6 +247,11 @@ class _Run:
         if moved:
             self._report_conflict(proposal, pr, marker, moved)
             return
+        steps = [
+            _commit_step(plan, pr.head.ref, self.base),
+            f"edit the title and body of #{pr.number}",
+            *self._label_steps(proposal),
+        ]
         if not self.dry_run:
             github_git.move_branch(
                 self.target, pr.head.ref, github_git.commit(self.target, self._base(), plan)
@@ -248,7 +259,7 @@ class _Run:
             supersedes = marker.supersedes if marker else None
             pr.edit(title=plan.title, body=self._body(proposal, supersedes))
             self._ensure_labels(proposal)
-        self._note("updated", proposal, pr, "new commit and body")
+        self._note("updated", proposal, pr, "new commit and body", steps)
 
     def _close_stale(self, key: str, pr: PullRequest, unseen: frozenset[str]) -> int:
         """Close a bot PR whose problem is gone; 1 when it was (or would be) closed."""
@@ -272,7 +283,12 @@ class _Run:
             github_git.delete_branch(self.target, pr)
 
         if self._guard_key(key, pr, close):
-            self._note_key("closed", key, pr, "problem no longer found")
+            steps = (
+                f"comment on #{pr.number} that the problem is gone",
+                f"close #{pr.number}",
+                f"delete branch {pr.head.ref}",
+            )
+            self._note_key("closed", key, pr, "problem no longer found", steps=steps)
             return 1
         return 0
 
@@ -306,11 +322,21 @@ class _Run:
         if moved:
             self._note("conflict", proposal, None, "base changed " + ", ".join(moved))
             return
+        plan = proposal.plan
+        steps = [
+            _commit_step(plan, plan.branch, self.base),
+            f"open a pull request from {plan.branch} into {self.base}: {plan.title}",
+            *self._label_steps(proposal),
+            "add labels " + ", ".join(proposal.labels),
+            *github_git.review_steps(proposal.owners),
+        ]
         number = None
         if not self.dry_run:
             number = self._create(proposal, supersedes)
         detail = f"after #{supersedes}" if supersedes else ""
-        self._note_key("opened", proposal.key, None, detail, proposal.plan.branch, number)
+        self._note_key(
+            "opened", proposal.key, None, detail, proposal.plan.branch, number, tuple(steps)
+        )
 
     def _after_closed(self, prior: PullRequest) -> tuple[Action, str] | None:
         """What a closed earlier PR for the same problem means now (None: open a new one)."""
@@ -353,6 +379,7 @@ class _Run:
     def _report_conflict(
         self, proposal: Proposal, pr: PullRequest, marker: Marker | None, moved: list[str]
     ) -> None:
+        steps = [f"comment on #{pr.number} that the base changed", f"mark #{pr.number}'s marker"]
         if not self.dry_run:
             pr.create_issue_comment(
                 "The base branch changed "
@@ -363,7 +390,7 @@ class _Run:
             base = marker or Marker(key=proposal.key)
             updated = base.model_copy(update={"conflict": proposal.plan.plan_hash})
             pr.edit(body=pr_marker.stamp(pr.body or "", updated))
-        self._note("conflict", proposal, pr, "base changed " + ", ".join(moved))
+        self._note("conflict", proposal, pr, "base changed " + ", ".join(moved), steps)
 
     def _body(self, proposal: Proposal, supersedes: int | None) -> str:
         plan = proposal.plan
@@ -384,9 +411,16 @@ class _Run:
         return pr_marker.stamp(body, marker)
 
     def _ensure_labels(self, proposal: Proposal) -> None:
+        self._label_book().ensure(proposal.labels)
+
+    def _label_steps(self, proposal: Proposal) -> list[str]:
+        """The labels this proposal needs created (read only; each is listed once a run)."""
+        return [f"create label {name}" for name in self._label_book().plan(proposal.labels)]
+
+    def _label_book(self) -> github_git.Labels:
         if self._labels is None:
             self._labels = github_git.Labels(self.target)
-        self._labels.ensure(proposal.labels)
+        return self._labels
 
     def _base(self) -> str:
         if self._base_sha is None:
@@ -419,9 +453,16 @@ class _Run:
         return True
 
     def _note(
-        self, action: Action, proposal: Proposal, pr: PullRequest | None, detail: str = ""
+        self,
+        action: Action,
+        proposal: Proposal,
+        pr: PullRequest | None,
+        detail: str = "",
+        steps: list[str] | None = None,
     ) -> None:
-        self._note_key(action, proposal.key, pr, detail, proposal.plan.branch)
+        self._note_key(
+            action, proposal.key, pr, detail, proposal.plan.branch, steps=tuple(steps or ())
+        )
 
     def _note_key(
         self,
@@ -431,6 +472,7 @@ class _Run:
         detail: str = "",
         branch: str | None = None,
         number: int | None = None,
+        steps: tuple[str, ...] = (),
     ) -> None:
         entry = PrAction(
             action=action,
@@ -439,9 +481,14 @@ class _Run:
             number=pr.number if pr is not None else number,
             dry_run=self.dry_run,
             detail=detail,
+            steps=steps,
         )
         log.info("%s", entry.describe())
         self.actions.append(entry)
+
+
+def _commit_step(plan: Plan, branch: str, base: str) -> str:
+    return f"commit {', '.join(sorted(plan.files))} on top of {base} to branch {branch}"
 
 
 def _aware(moment: datetime) -> datetime:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -31,10 +31,12 @@ from remediators import (
     fix_gcp_egress,
     fix_gcp_keys,
     fix_keys,
+    workspace,
 )
-from remediators.body import BodyInput, render
+from remediators.body import BodyInput, GroupInput, render, render_group
 from remediators.edits import Edit, apply_edits, parses, unified_diff
 from remediators.fixes import Context, Fix, NoFix, arn_name
+from remediators.grouping import Group, Grouping, Problem, partition
 from remediators.state import read_state
 from remediators.terraform_index import TerraformIndex
 from remediators.waivers import INTENDED, WaiverEntry, append_entries, propose
@@ -103,14 +105,19 @@ def build_plans(
     terraform_dir: Path,
     *,
     state_file: Path | None = None,
+    directories: Sequence[workspace.TerraformDir] = (),
+    grouping: Grouping = "problem",
     waiver_file: str = ".ztdrift/waivers.yaml",
     default_owner: str = "@security",
     today: date,
 ) -> list[Plan]:
-    """A plan for every problem among the unwaived findings, sorted by key.
+    """A plan for every problem (or group of problems) among the unwaived findings, by key.
 
-    Informational findings (an open group attached to nothing) are reported, but nobody
-    should have to review a pull request for them.
+    `terraform_dir` is the repository root that patch paths are relative to. With
+    `directories`, only those Terraform directories are searched, each with its own state;
+    without, the whole root is, with `state_file`. Informational findings (an open group
+    attached to nothing) are reported, but nobody should have to review a pull request for
+    them.
     """
     active = sorted(
         (f for f in findings if f.waiver is None and f.severity != "info"), key=lambda f: f.id
@@ -119,19 +126,23 @@ def build_plans(
     for finding in active:
         groups[problem_of(finding)].append(finding)
 
-    index = TerraformIndex.load(terraform_dir)
-    state = read_state(state_file) if state_file is not None else None
-    ctx = Context(index, state, _counts(active))
-    plans = []
+    if directories:
+        index, state = workspace.load(terraform_dir, directories)
+    else:
+        index = TerraformIndex.load(terraform_dir)
+        state = read_state(state_file) if state_file is not None else None
+    ctx = Context(index, state, _counts(active), today)
+    problems = []
     for (family, fp), group in sorted(groups.items()):
-        plan = _plan(family, fp, group, ctx, waiver_file, default_owner, today)
-        if plan is not None:
-            plans.append(plan)
+        problem = _problem(family, fp, group, ctx, waiver_file, default_owner, today)
+        if problem is not None:
+            problems.append(problem)
+    plans = _grouped(problems, grouping, ctx, waiver_file)
     log.info("built %d plans from %d unwaived findings", len(plans), len(active))
     return plans
 
 
-def _plan(
+def _problem(
     family: str,
     fp: str,
     group: list[Finding],
@@ -139,7 +150,7 @@ def _plan(
     waiver_file: str,
     owner: str,
     today: date,
-) -> Plan | None:
+) -> Problem | None:
     fixer = FIXERS.get((group[0].provider, family))
     outcome = fixer(group, ctx) if fixer else NoFix(f"ztdrift has no fixer for {family}")
     files: dict[str, tuple[str | None, str]] = {}
@@ -156,7 +167,123 @@ def _plan(
             log.info("%s %s: its waiver entries are already in %s", family, fp, waiver_file)
             return None
         files = {waiver_file: (old, new)}
-    return _assemble(family, fp, group, outcome, files, waivers, waiver_file)
+    return Problem(family, fp, group, outcome, files, waivers)
+
+
+def _grouped(
+    problems: list[Problem], grouping: Grouping, ctx: Context, waiver_file: str
+) -> list[Plan]:
+    """One plan per group, and one per problem that stays on its own, sorted by key."""
+    groups, alone = partition(problems, grouping)
+    single = [*alone]
+    plans = []
+    for group, members in groups.items():
+        joined, split = _join(members, ctx)
+        single += split
+        if joined:
+            plans.append(_assemble_group(group, joined, ctx, waiver_file))
+    for p in single:
+        plans.append(
+            _assemble(p.family, p.fp, p.findings, p.outcome, p.files, p.waivers, waiver_file)
+        )
+    return sorted(plans, key=lambda plan: plan.key)
+
+
+def _join(members: list[Problem], ctx: Context) -> tuple[list[Problem], list[Problem]]:
+    """The members whose edits combine into valid Terraform, and those that must stay apart.
+
+    Members are taken in key order; one whose edits overlap those already taken (or whose
+    combination does not parse) gets a pull request of its own, so it is still proposed.
+    """
+    edits: list[Edit] = []
+    joined: list[Problem] = []
+    split: list[Problem] = []
+    for member in members:
+        if isinstance(member.outcome, Fix):
+            trial = list(dict.fromkeys([*edits, *member.outcome.edits]))
+            if not _apply(ctx.index, Fix(tuple(trial), ())):
+                log.info("%s: its edit clashes with its group's; kept apart", member.key)
+                split.append(member)
+                continue
+            edits = trial
+        joined.append(member)
+    return joined, split
+
+
+def _group_files(
+    members: list[Problem], ctx: Context, waiver_file: str
+) -> dict[str, tuple[str | None, str]]:
+    """The combined files of a group: every fix's edits, then every proposed waiver entry."""
+    edits = [e for m in members if isinstance(m.outcome, Fix) for e in m.outcome.edits]
+    files = _apply(ctx.index, Fix(tuple(dict.fromkeys(edits)), ())) if edits else {}
+    entries = [w for m in members if isinstance(m.outcome, NoFix) for w in m.waivers]
+    if entries:
+        files[waiver_file] = append_entries(ctx.index.root, waiver_file, entries)
+    return files
+
+
+def _assemble_group(group: Group, members: list[Problem], ctx: Context, waiver_file: str) -> Plan:
+    """One plan for a group: the combined patch, and a body listing each problem."""
+    files = _group_files(members, ctx, waiver_file)
+    findings = [f for m in members for f in m.findings]
+    kind: Literal["fix", "waiver"] = (
+        "fix" if any(isinstance(m.outcome, Fix) for m in members) else "waiver"
+    )
+    patch = "".join(unified_diff(p, old, new) for p, (old, new) in sorted(files.items()))
+    # The waiver file is hashed apart, without expiry dates, so a rerun on a later day whose
+    # proposed entries expire later is still the same plan.
+    waiver_part = {p: v for p, v in files.items() if p == waiver_file}
+    code_part = {p: v for p, v in files.items() if p != waiver_file}
+    halves = _hash(kind, findings, code_part) + _hash("waiver", [], waiver_part)
+    plan_hash = hashlib.sha256(halves.encode()).hexdigest()[:16]
+    problems = [_member_input(m, waiver_file) for m in members]
+    title = (
+        problems[0].title
+        if len(members) == 1
+        else (f"ztdrift: fix {len(members)} problems on {' '.join(group.name.split())[:80]}")
+    )
+    body = render_group(
+        GroupInput(
+            key=group.key,
+            plan_hash=plan_hash,
+            title=title,
+            grouping=group.grouping,
+            name=group.name,
+            problems=problems,
+            patch=patch,
+            waiver_file=waiver_file,
+        )
+    )
+    return Plan(
+        key=group.key,
+        branch=group.branch,
+        title=title,
+        body=body,
+        findings=[f.id for f in findings],
+        kind=kind,
+        patch=patch,
+        files={p: new for p, (_, new) in sorted(files.items())},
+        severity=max(findings, key=lambda f: f.level).severity,
+        plan_hash=plan_hash,
+    )
+
+
+def _member_input(member: Problem, waiver_file: str) -> BodyInput:
+    """What a group's body shows about one of its problems (the patch is shown once, whole)."""
+    kind = "fix" if isinstance(member.outcome, Fix) else "waiver"
+    return BodyInput(
+        key=member.key,
+        plan_hash="",
+        title=_title(member.family, kind, member.findings),
+        family=member.family,
+        kind=kind,
+        findings=member.findings,
+        changes=member.outcome.changes if isinstance(member.outcome, Fix) else (),
+        reason=member.outcome.reason if isinstance(member.outcome, NoFix) else None,
+        patch="",
+        waivers=member.waivers,
+        waiver_file=waiver_file,
+    )
 
 
 def _apply(index: TerraformIndex, fix: Fix) -> dict[str, tuple[str | None, str]]:
@@ -183,6 +310,13 @@ def _hash(kind: str, group: list[Finding], files: dict[str, tuple[str | None, st
     if kind == "waiver":
         content = {
             p: "\n".join(line for line in new.splitlines() if "expires:" not in line)
+            for p, new in content.items()
+        }
+    else:
+        # A time-bound grant's end is counted from the day of the run, like a waiver's expiry.
+        dated = "request.time < timestamp("
+        content = {
+            p: "\n".join(line for line in new.splitlines() if dated not in line)
             for p, new in content.items()
         }
     doc = {"kind": kind, "findings": [f.id for f in group], "files": content}

@@ -48,9 +48,10 @@ def scope_of(finding: Finding) -> str:
     return f"{finding.provider}:{finding.account}"
 
 
-def labels_for(base: Iterable[str], family: str, severity: str) -> tuple[str, ...]:
-    """The configured labels plus the family and the severity."""
-    return (*dict.fromkeys(base), family, f"severity:{severity}")
+def labels_for(base: Iterable[str], family: str | Iterable[str], severity: str) -> tuple[str, ...]:
+    """The configured labels plus the family (each family, for a group) and the severity."""
+    families = [family] if isinstance(family, str) else list(family)
+    return (*dict.fromkeys([*base, *families]), f"severity:{severity}")
 
 
 def valid_owner(text: str) -> str | None:
@@ -183,12 +184,14 @@ def propose(
     for plan in plans:
         group = [by_id[i] for i in plan.findings if i in by_id]
         family = plan.key.split(":", 1)[0]
+        # A grouped plan's key names its grouping; its labels name its members' families.
+        families = sorted({f.family for f in group}) or [family]
         proposals.append(
             Proposal(
                 plan=plan,
                 family=family,
                 scopes=tuple(sorted({scope_of(f) for f in group})),
-                labels=labels_for(labels, family, plan.severity),
+                labels=labels_for(labels, families, plan.severity),
                 owners=owners_for(group, plan.files, owner_tags=owner_tags, rules=rules),
                 base_files=base_files(root, plan),
             )

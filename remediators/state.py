@@ -30,6 +30,9 @@ class StateObject:
     module: str | None
     indexed: bool
     ids: tuple[tuple[str, str], ...]
+    # The Terraform root directory (relative to the repository) this state belongs to, when
+    # several are configured; None matches blocks in any directory.
+    directory: str | None = None
 
     def matches(self, value: str) -> bool:
         """True if any identifying attribute equals `value`."""

@@ -17,6 +17,8 @@ class RuleSettings:
 
     max_key_age_days: int = 90
     unused_key_days: int = 90
+    # Azure client secrets and certificates; None means max_key_age_days.
+    azure_max_secret_age_days: int | None = None
 
 
 @dataclass

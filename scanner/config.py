@@ -24,11 +24,61 @@ class AwsSettings(BaseModel):
     profile: str | None = None
 
 
+class AzureSettings(BaseModel):
+    """Azure: where to collect, with which credential, and which endpoints (sovereign clouds,
+    Azure Stack Hub). Unset values fall back to the `ZTDRIFT_AZURE_*` environment variables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A management group id; unset scans every subscription the identity can see.
+    scope: str | None = None
+    credential: Literal["default", "cli", "environment", "workload-identity"] | None = None
+    resource_manager: str | None = None
+    graph: str | None = None
+    authority: str | None = None
+    ca_bundle: Path | None = None
+    # Unset: the top-level max_key_age_days (90 by default).
+    max_secret_age_days: int | None = Field(default=None, ge=1)
+
+
+class TerraformDirectory(BaseModel):
+    """One Terraform root directory and, optionally, its state file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dir: Path
+    state_file: Path | None = None
+
+
 class TerraformSettings(BaseModel):
+    """Where the Terraform lives: `dir` (and `state_file`), or several `directories`."""
+
     model_config = ConfigDict(extra="forbid")
 
     dir: Path = Path(".")
     state_file: Path | None = None
+    # Several root directories, each with its own state; when given, `dir` and `state_file`
+    # are not used.
+    directories: list[TerraformDirectory] = Field(default_factory=list)
+    # The repository root that patch paths are relative to (default: the file's directory).
+    root: Path = Path(".")
+
+    def resolved(self, base: Path) -> TerraformSettings:
+        """Paths relative to `base`, the configuration file's directory."""
+        directories = [
+            TerraformDirectory(
+                dir=base / d.dir, state_file=base / d.state_file if d.state_file else None
+            )
+            for d in self.directories
+        ]
+        return self.model_copy(
+            update={
+                "dir": base / self.dir,
+                "state_file": base / self.state_file if self.state_file else None,
+                "directories": directories,
+                "root": base / self.root,
+            }
+        )
 
 
 class OrganizationSettings(BaseModel):
@@ -51,8 +101,7 @@ class BotSettings(BaseModel):
     labels: list[str] = Field(default_factory=lambda: ["ztdrift"])
     max_open: int = Field(default=10, ge=0)
     max_new_per_run: int = Field(default=2, ge=0)
-    # Only one pull request per problem is built; "resource" and "module" are accepted so a
-    # file stays valid when grouping arrives, and are reported as not yet supported.
+    # One pull request per problem, per cloud resource, or per Terraform module directory.
     grouping: Literal["problem", "resource", "module"] = "problem"
     cooldown_days: int = Field(default=14, ge=0)
     apply_grace_days: int = Field(default=7, ge=0)
@@ -75,6 +124,7 @@ class Config(BaseModel):
     fail_on: Literal["critical", "high", "medium", "low", "info"] = "high"
     waiver_owner: str = "@security"
     aws: AwsSettings = Field(default_factory=AwsSettings)
+    azure: AzureSettings = Field(default_factory=AzureSettings)
     terraform: TerraformSettings = Field(default_factory=TerraformSettings)
     organization: OrganizationSettings = Field(default_factory=OrganizationSettings)
     # How often scans are expected (the schedule); the summary warns past twice this.
@@ -84,16 +134,13 @@ class Config(BaseModel):
 
     def resolved(self, base: Path) -> Config:
         """Make relative paths relative to `base` (the configuration file's directory)."""
-        terraform = self.terraform.model_copy(
-            update={
-                "dir": base / self.terraform.dir,
-                "state_file": base / self.terraform.state_file
-                if self.terraform.state_file
-                else None,
-            }
+        terraform = self.terraform.resolved(base)
+        azure = self.azure.model_copy(
+            update={"ca_bundle": base / self.azure.ca_bundle if self.azure.ca_bundle else None}
         )
         return self.model_copy(
             update={
+                "azure": azure,
                 "state_dir": base / self.state_dir,
                 "waivers": base / self.waivers,
                 "terraform": terraform,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from scanner.config import AzureSettings
 from scanner.model import Snapshot
 
 
@@ -23,6 +24,8 @@ class LiveOptions:
     profile: str | None = None
     gcp_scope: str | None = None
     azure_scope: str | None = None
+    # The configuration file's `azure:` section (flags already applied over it).
+    azure: AzureSettings = field(default_factory=AzureSettings)
     # AWS Organizations: a role to assume in every selected member account (None: one account).
     org_role: str | None = None
     include: tuple[str, ...] = ()

@@ -51,3 +51,19 @@ def parse_shard(text: str, *, where: str = "--shard") -> Shard:
     if count < 1 or not 1 <= index <= count:
         raise InputError(f"shard {index}/{count}: I must be between 1 and N", where=where)
     return Shard(index=index, count=count)
+
+
+def check_shard_use(shard: str | None, *, provider: str, org_role: str | None) -> None:
+    """Refuse --shard where it would be ignored, rather than collect everything N times.
+
+    Only AWS Organizations scans are sharded so far; Azure subscriptions and GCP projects are
+    not split yet, so a sharded Azure or GCP scan stops here with a usage error.
+    """
+    if shard is None:
+        return
+    parse_shard(shard)
+    if provider != "aws" or not org_role:
+        raise InputError(
+            "sharding needs an AWS Organizations scan (--provider aws --org-role ROLE)",
+            where="--shard",
+        )

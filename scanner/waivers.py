@@ -83,8 +83,19 @@ class WaiverFile:
     lines: dict[str, int]
 
 
-def load(path: Path, *, today: date, horizon_days: int = DEFAULT_HORIZON_DAYS) -> WaiverFile:
-    """Read and validate a waiver file; a missing file means no waivers."""
+def load(
+    path: Path,
+    *,
+    today: date,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    errors: list[InputError] | None = None,
+) -> WaiverFile:
+    """Read and validate a waiver file; a missing file means no waivers.
+
+    The first invalid entry raises, unless `errors` is given: then every entry's errors are
+    collected there and the invalid entries are left out (a file that is not YAML, or not a
+    `waivers` list, still raises).
+    """
     if not path.exists():
         return WaiverFile(path=path, waivers=[], lines={})
     data = _parse_yaml(path)
@@ -92,22 +103,37 @@ def load(path: Path, *, today: date, horizon_days: int = DEFAULT_HORIZON_DAYS) -
 
     waivers: list[Waiver] = []
     lines: dict[str, int] = {}
+    # Ids of every entry, valid or not, so a duplicate is reported even next to a broken one.
+    seen: dict[str, int] = {}
     limit = today + timedelta(days=horizon_days)
     for index, entry in enumerate(entries):
         line = _line_of(entries, index)
-        waiver = _validate(entry, path, line)
-        if waiver.id in lines:
-            raise InputError(
-                f"duplicate waiver id {waiver.id!r} (first at line {lines[waiver.id]})",
-                where=f"{path}:{line}",
+        found = _entry_errors(entry, path, line)
+        waiver = None if found else Waiver.model_validate(dict(entry))
+        entry_id = entry.get("id") if isinstance(entry, CommentedMap) else None
+        if isinstance(entry_id, str) and entry_id in seen:
+            found.append(
+                InputError(
+                    f"duplicate waiver id {entry_id!r} (first at line {seen[entry_id]})",
+                    where=f"{path}:{line}",
+                )
             )
-        if waiver.expires > limit:
-            raise InputError(
-                f"waiver {waiver.id!r} expires {waiver.expires}, past the {horizon_days}-day "
-                f"horizon ({limit})",
-                where=f"{path}:{line}",
-                hint="shorten the expiry; renew it when it comes due",
+        if isinstance(entry_id, str):
+            seen.setdefault(entry_id, line)
+        if waiver is not None and waiver.expires > limit:
+            found.append(
+                InputError(
+                    f"waiver {waiver.id!r} expires {waiver.expires}, past the {horizon_days}-day "
+                    f"horizon ({limit})",
+                    where=f"{path}:{line}",
+                    hint="shorten the expiry; renew it when it comes due",
+                )
             )
+        if found or waiver is None:
+            if errors is None:
+                raise found[0]
+            errors.extend(found)
+            continue
         lines[waiver.id] = line
         waivers.append(waiver)
     return WaiverFile(path=path, waivers=waivers, lines=lines)
@@ -143,21 +169,24 @@ def _line_of(entries: CommentedSeq, index: int) -> int:
     return int(entries.lc.item(index)[0]) + 1
 
 
-def _validate(entry: Any, path: Path, line: int) -> Waiver:
+def _entry_errors(entry: Any, path: Path, line: int) -> list[InputError]:
+    """Every field error of one entry, each naming the line of its field."""
     if not isinstance(entry, CommentedMap):
-        raise InputError("each waiver must be a mapping", where=f"{path}:{line}")
+        return [InputError("each waiver must be a mapping", where=f"{path}:{line}")]
     try:
-        return Waiver.model_validate(dict(entry))
+        Waiver.model_validate(dict(entry))
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else ""
-        field_line = line
-        if field in entry:
-            field_line = int(entry.lc.key(field)[0]) + 1
-        message = "required field missing" if error["type"] == "missing" else error["msg"]
-        raise InputError(
-            f"waiver field {field!r}: {message}", where=f"{path}:{field_line}"
-        ) from exc
+        return [_field_error(entry, error, path, line) for error in exc.errors()]
+    return []
+
+
+def _field_error(entry: CommentedMap, error: Any, path: Path, line: int) -> InputError:
+    field = str(error["loc"][0]) if error["loc"] else ""
+    field_line = line
+    if field in entry:
+        field_line = int(entry.lc.key(field)[0]) + 1
+    message = "required field missing" if error["type"] == "missing" else error["msg"]
+    return InputError(f"waiver field {field!r}: {message}", where=f"{path}:{field_line}")
 
 
 def unmatched(waivers: WaiverFile, findings: list[Finding]) -> list[Waiver]:

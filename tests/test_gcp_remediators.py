@@ -34,12 +34,16 @@ def test_key_plan_deletes_the_key_block(plans: dict[str, Plan]) -> None:
     assert 'resource "google_service_account" "ci_deployer"' in plan.files["iam.tf"]
 
 
-def test_admin_plans_remove_member_and_binding(plans: dict[str, Plan]) -> None:
-    alice = plan_for(plans, "standing admin from alice")
-    assert '"google_project_iam_member" "alice_owner"' not in alice.files["iam.tf"]
-    assert '"google_project_iam_member" "carol_approvals"' in alice.files["iam.tf"]
-    sre = plan_for(plans, "standing admin from sre")
-    assert '"google_folder_iam_binding" "prod_editors"' not in sre.files["iam.tf"]
+def test_admin_plans_replace_basic_roles_with_time_bound_review(plans: dict[str, Plan]) -> None:
+    alice = plan_for(plans, "standing admin from alice").files["iam.tf"]
+    owner = alice.split('"alice_owner"')[1].split("\n}\n")[0]
+    assert 'role    = "roles/iam.securityReviewer"' in owner
+    assert 'expression  = "request.time < timestamp(\\"2026-12-31T00:00:00Z\\")"' in owner
+    assert '"roles/owner"' not in owner
+    assert 'role    = "roles/accessapproval.configEditor"' in alice
+    sre = plan_for(plans, "standing admin from sre").files["iam.tf"]
+    assert '"google_folder_iam_binding" "prod_editors"' not in sre
+    assert '"google_folder_iam_member" "prod_editors_sre_reviewer"' in sre
 
 
 def test_egress_plans_narrow_ranges_and_deny_implied_egress(plans: dict[str, Plan]) -> None:

@@ -1,7 +1,8 @@
 """long-lived-key on Azure: application secrets and certificates, and storage shared keys.
 
 A client secret or certificate is long-lived when it is valid for longer than the maximum
-(default 90 days) from its creation, or is already older than that. Storage account keys never
+(`azure.max_secret_age_days`, else `max_key_age_days`, 90 days by default) from its
+creation, or is already older than that. Storage account keys never
 expire, so an account that accepts Shared Key authorization (the default when the setting is
 absent) holds a long-lived key.
 """
@@ -82,7 +83,8 @@ def _reasons(credential: Credential, now: datetime, limit: int) -> list[str]:
 
 
 def _credential(credential: Credential, index: AzureIndex, context: Context) -> Iterator[Finding]:
-    limit = context.settings.max_key_age_days
+    settings = context.settings
+    limit = settings.azure_max_secret_age_days or settings.max_key_age_days
     reasons = _reasons(credential, context.now, limit)
     if not reasons:
         return

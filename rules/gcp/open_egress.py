@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from rules.base import Context, RuleInfo
 from scanner.findings import Finding, Severity, make_finding
-from scanner.gcp.firewall import Exposure, all_traffic, open_egress
+from scanner.gcp.firewall import Exposure, all_traffic_of, open_egress
 
 RATIONALE = (
     "Zero Trust denies by default in both directions. Unrestricted egress lets a compromised "
@@ -59,7 +59,7 @@ class OpenEgress:
 
 def _finding(group: str, exposures: list[Exposure], account: str, names: dict[str, str]) -> Finding:
     first = exposures[0]
-    wide = any(all_traffic(e.rule) for e in exposures)
+    wide = all_traffic_of(exposures)
     network_name = names.get(first.network, first.network.rsplit("/", 1)[-1])
     what = "all traffic" if wide else "ports " + ", ".join(_ports(e) for e in exposures)
     if first.implied:
@@ -68,6 +68,9 @@ def _finding(group: str, exposures: list[Exposure], account: str, names: dict[st
         )
     else:
         title = f"Firewall {names.get(group, group)} allows egress of {what} to the Internet"
+    denied = sorted({r for e in exposures for r in e.denied})
+    if denied:
+        title += " except " + ", ".join(denied)
     if first.targets:
         title += " for " + ", ".join(first.targets)
     return make_finding(
@@ -84,6 +87,7 @@ def _finding(group: str, exposures: list[Exposure], account: str, names: dict[st
             "network_name": network_name,
             "group_name": network_name if first.implied else names.get(group),
             "targets": list(first.targets),
+            "partly_denied_by": sorted({n for e in exposures for n in e.partly_denied_by}),
             "rules": [
                 {
                     "protocol": e.rule.protocol,
@@ -91,6 +95,7 @@ def _finding(group: str, exposures: list[Exposure], account: str, names: dict[st
                     "to_port": e.rule.to_port,
                     "peer": e.rule.peer,
                     "priority": e.rule.priority,
+                    "denied": list(e.denied),
                 }
                 for e in exposures
             ],

@@ -7,6 +7,7 @@ Input is a bundle of Graph v1.0 list responses, keyed by what was listed:
   never keeps a secret or a key's material even if a file carries one);
 - `roleAssignments`, `roleAssignmentScheduleInstances`, `roleEligibilityScheduleInstances`,
   `roleDefinitions`: Entra directory roles under `/roleManagement/directory/`;
+- `groups`: display names of groups that hold privileged roles (`id`, `displayName`);
 - `owners`, `federatedIdentityCredentials`: per application object id;
 - `groupMembers`: the transitive members of groups that hold privileged roles;
 - `tenantId`: the tenant the responses came from.
@@ -36,6 +37,7 @@ LIST_KEYS = (
     "roleAssignmentScheduleInstances",
     "roleEligibilityScheduleInstances",
     "roleDefinitions",
+    "groups",
 )
 MAP_KEYS = ("owners", "federatedIdentityCredentials", "groupMembers")
 ODATA_KINDS = {
@@ -131,6 +133,9 @@ def parse_bundle(document: Any, where: str, taken_at: datetime) -> GraphRecords:
     for number, sp in enumerate(_items(bundle, "servicePrincipals", where)):
         _service_principal(records, sp, f"{where}: servicePrincipals[{number}]", taken_at)
 
+    for number, named in enumerate(_items(bundle, "groups", where)):
+        here = f"{where}: groups[{number}]"
+        _add_principal(records, _directory_object(records, named, here, "group"))
     _directory_roles(records, bundle, where)
     for group, members in sorted(_mapping(bundle, "groupMembers", where).items()):
         _members(records, group, members)
@@ -254,15 +259,13 @@ def _directory_object(
 
 def _directory_roles(records: GraphRecords, bundle: dict[str, Any], where: str) -> None:
     for number, definition in enumerate(_items(bundle, "roleDefinitions", where)):
-        template = str(definition.get("templateId") or definition.get("id") or "")
+        here = f"{where}: roleDefinitions[{number}]"
+        # Assignments name the definition by `id`; a built-in role's id is its templateId.
+        template = str(definition.get("id") or definition.get("templateId") or "")
         if not template:
-            raise InputError("a role definition needs an `id`", where=f"{where}: {number}")
-        actions = [
-            action
-            for block in definition.get("rolePermissions") or []
-            for action in (block.get("allowedResourceActions") or [])
-        ]
-        _entra_policy(records, template, definition.get("displayName"), actions)
+            raise InputError("a role definition needs an `id`", where=here)
+        blocks = _permission_blocks(definition.get("rolePermissions"), here)
+        _entra_policy(records, template, definition.get("displayName"), blocks)
 
     ends = {
         _role_key(i): parse_time(i.get("endDateTime"), f"{where}: endDateTime")
@@ -280,6 +283,28 @@ def _directory_roles(records: GraphRecords, bundle: dict[str, Any], where: str) 
             _directory_grant(records, item, kind, end, here)
 
 
+def _permission_blocks(value: Any, where: str) -> list[dict[str, Any]] | None:
+    """A directory role's `rolePermissions` as permission blocks (actions, notActions).
+
+    A block with a `condition` (`$SubjectIsOwner`, `$ResourceIsSelf`) allows its actions only
+    on objects the holder owns or on itself, never across the tenant, so it gives no power
+    and is left out. `excludedResourceActions` (documented, "not yet supported") subtract as
+    an RBAC role's notActions would. None when the definition carries no permissions.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(b, dict) for b in value):
+        raise InputError("`rolePermissions` must be a list of objects", where=where)
+    return [
+        {
+            "actions": list(block.get("allowedResourceActions") or []),
+            "notActions": list(block.get("excludedResourceActions") or []),
+        }
+        for block in value
+        if not block.get("condition")
+    ]
+
+
 def _role_key(item: dict[str, Any]) -> tuple[str, str, str]:
     return (
         str(item.get("principalId", "")).lower(),
@@ -289,13 +314,14 @@ def _role_key(item: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def _entra_policy(
-    records: GraphRecords, template: str, name: Any, actions: list[str] | None
+    records: GraphRecords, template: str, name: Any, blocks: list[dict[str, Any]] | None
 ) -> None:
+    """A directory role definition: its own permissions, else the built-in table's."""
     policy_id = roles.entra_role_id(template)
     builtin = roles.ENTRA_ROLES.get(template.lower())
-    if actions is None and builtin is None:
+    if blocks is None and builtin is None:
         return
-    document = {"permissions": [{"actions": actions}]} if actions else builtin[1] if builtin else {}
+    document = {"permissions": blocks} if blocks is not None else builtin[1] if builtin else {}
     records.policies[policy_id] = Policy(
         id=policy_id,
         provider="azure",

@@ -20,10 +20,19 @@ ROLE_WRITE = "Microsoft.Authorization/roleAssignments/write"
 # A made-up action no role lists by name: a role allows it only through a wildcard, which
 # means the role can write (almost) everything, as Contributor can.
 ANY_WRITE = "Microsoft.Unlisted/anything/write"
+# Directory actions that amount to administrator power: assigning roles, adding a credential
+# to an application or service principal and signing in as it, or resetting another user's
+# password or authentication methods and signing in as that user.
+# Known shortcoming: Entra limits some roles with these actions (Helpdesk, Password and
+# Authentication Administrator) to users who hold no admin role, a limit their definitions do
+# not state; evaluated by permissions alone, those roles count as administrator power too.
 ENTRA_ADMIN_ACTIONS = (
     "microsoft.directory/roleAssignments/allProperties/allTasks",
     "microsoft.directory/applications/credentials/update",
     "microsoft.directory/servicePrincipals/credentials/update",
+    "microsoft.directory/users/password/update",
+    "microsoft.directory/users/authenticationMethods/create",
+    "microsoft.directory/users/authenticationMethods/basic/update",
 )
 
 ROLE_PREFIX = "/providers/Microsoft.Authorization/roleDefinitions/"
@@ -83,8 +92,8 @@ BUILTIN_ROLES: dict[str, tuple[str, dict[str, Any]]] = {
 
 # Built-in Entra roles by template id, with the allowedResourceActions that decide power.
 # Global Administrator's real list is long; the wildcard stands for it. Roles missing here
-# (Privileged Authentication Administrator, custom roles) count only when the export or the
-# collection carries their definition.
+# (Privileged Authentication Administrator, custom roles) count through their definitions,
+# which the live collection reads from Microsoft Graph and an export may carry.
 ENTRA_ROLES: dict[str, tuple[str, dict[str, Any]]] = {
     "62e90394-69f5-4237-9190-012177145e10": (
         "Global Administrator",

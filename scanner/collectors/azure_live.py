@@ -56,6 +56,9 @@ GRAPH_LISTS = {
     "servicePrincipals": "/v1.0/servicePrincipals?$select=id,appId,displayName,"
     "passwordCredentials,keyCredentials",
     "roleAssignments": "/v1.0/roleManagement/directory/roleAssignments?$expand=principal",
+    # Built-in and custom definitions, evaluated by their permissions rather than by name.
+    "roleDefinitions": "/v1.0/roleManagement/directory/roleDefinitions?$select=id,templateId,"
+    "displayName,isBuiltIn,rolePermissions",
     "roleEligibilityScheduleInstances": "/v1.0/roleManagement/directory/"
     "roleEligibilityScheduleInstances",
     "roleAssignmentScheduleInstances": "/v1.0/roleManagement/directory/"
@@ -259,7 +262,24 @@ class AzureCollector:
         except AzureError as error:
             self._gap(tenant, "graph", error)
             return None
+        named = (self._group(group) for group in groups)
+        bundle["groups"] = [g for g in named if g and g.get("id")]
         return bundle
+
+    def _group(self, group: str) -> dict[str, Any] | None:
+        """A privileged group's id and display name, so findings name it.
+
+        A group whose name cannot be read (deleted since it was assigned, or hidden from this
+        identity) keeps its object id as its name; that is logged, not a collection gap,
+        because its members were read and nothing is missing from the analysis.
+        """
+        url = self.graph.format_url(f"/v1.0/groups/{group}")
+        request = HttpRequest("GET", url, params={"$select": "id,displayName"})
+        try:
+            return _json(self.graph, request)
+        except AzureError as error:
+            log.warning("azure: name of group %s unreadable: %s", group, classify(error)[1])
+            return None
 
 
 def _privileged_groups(rows: list[Any]) -> list[str]:

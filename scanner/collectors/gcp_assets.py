@@ -6,8 +6,13 @@ are read. One export holds one content type, so several are usually merged; reco
 refer to each other across files (a project's number in an IAM policy, its id elsewhere) are
 joined later through the project scope's aliases.
 
-Known shortcomings: exports of the 2018 v1beta1 era (`google.compute.Firewall`) use other
-asset type names and are skipped, not read. A project known only from an IAM policy export
+Exports of the 2018 v1beta1 era name asset types after the service's API package
+(`google.compute.Firewall`) rather than its host (`compute.googleapis.com/Firewall`); the types
+ztdrift reads are mapped to today's names, and `gcp_records` accepts the singular field names
+of that era (`port`, `sourceRange`, `targetTag`). A legacy type outside that table is logged
+and left out, as a current type outside ASSET_TYPES is.
+
+Known shortcomings: a project known only from an IAM policy export
 keeps its number as its account. Grants carry no account, so a GCP binding added or removed
 between two scans is not listed under `changes` (its findings still are new or resolved).
 """
@@ -59,6 +64,18 @@ ASSET_TYPES = (
     NETWORK,
     BUCKET,
 )
+# v1beta1-era asset type names (the Security Command Center spelling) of the types read above.
+LEGACY_TYPES = {
+    "google.cloud.resourcemanager.Organization": ASSET_TYPES[0],
+    "google.cloud.resourcemanager.Folder": FOLDER,
+    "google.cloud.resourcemanager.Project": PROJECT,
+    "google.iam.ServiceAccount": SERVICE_ACCOUNT,
+    "google.iam.ServiceAccountKey": KEY,
+    "google.iam.Role": ROLE,
+    "google.compute.Firewall": FIREWALL,
+    "google.compute.Network": NETWORK,
+    "google.cloud.storage.Bucket": BUCKET,
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +96,7 @@ class Asset:
         resource = raw.get("resource") or {}
         return cls(
             name=str(raw["name"]),
-            asset_type=str(pick(raw, "asset_type")),
+            asset_type=current_type(str(pick(raw, "asset_type")), where),
             data=resource.get("data"),
             parent=resource.get("parent"),
             ancestors=tuple(raw.get("ancestors") or ()),
@@ -87,6 +104,15 @@ class Asset:
             org_policy=list(pick(raw, "org_policy") or []),
             where=where,
         )
+
+
+def current_type(asset_type: str, where: str = "") -> str:
+    """Today's name of an asset type; a v1beta1-era name is mapped when ztdrift reads it."""
+    if asset_type in LEGACY_TYPES:
+        return LEGACY_TYPES[asset_type]
+    if asset_type.startswith("google.") and "/" not in asset_type:
+        log.info("%s: legacy asset type %s is not read by ztdrift", where or "?", asset_type)
+    return asset_type
 
 
 @dataclass

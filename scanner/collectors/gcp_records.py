@@ -118,10 +118,11 @@ def firewall(
     name: str, data: dict[str, Any], project: str
 ) -> tuple[NetworkGroup, list[NetworkRule]]:
     """A firewall rule as its own network group, and one network rule per protocol and range."""
+    # v1beta1-era exports spell list fields in the singular (`targetTag`, `sourceRange`, `port`).
     targets = {
-        key: ",".join(sorted(data.get(key) or []))
+        key: ",".join(sorted(data.get(key) or data.get(key[:-1]) or []))
         for key in ("targetTags", "targetServiceAccounts")
-        if data.get(key)
+        if data.get(key) or data.get(key[:-1])
     }
     group = NetworkGroup(
         id=name,

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from scanner.commands import analyze, demo, diff, init, pr, scan, waivers_cmd
+from scanner.commands import analyze, demo, diff, init, merge, pr, scan, waivers_cmd
 
-COMMANDS: tuple[ModuleType, ...] = (scan, analyze, diff, waivers_cmd, pr, demo, init)
+COMMANDS: tuple[ModuleType, ...] = (scan, merge, analyze, diff, waivers_cmd, pr, demo, init)

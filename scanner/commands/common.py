@@ -42,7 +42,11 @@ def run_options(args: argparse.Namespace, *, save_state: bool) -> RunOptions:
         waiver_file=args.waivers or config.waivers,
         state_dir=args.state_dir or config.state_dir,
         horizon_days=config.waiver_horizon_days,
-        settings=RuleSettings(max_key_age_days=max_age, unused_key_days=config.unused_key_days),
+        settings=RuleSettings(
+            max_key_age_days=max_age,
+            unused_key_days=config.unused_key_days,
+            azure_max_secret_age_days=args.max_key_age or config.azure.max_secret_age_days,
+        ),
         fail_on=Severity.parse(args.fail_on or config.fail_on),
         save_state=save_state,
         expected_interval=timedelta(hours=config.expected_interval_hours),

@@ -40,16 +40,21 @@ aws:
   profile: null
 
 # The Terraform that the bot patches, and optionally a state file to match resources by id.
+# Patch paths are relative to `root` (this file's directory: the repository root).
 terraform:
   dir: .
   state_file: null
+#  directories:          # several root directories instead of `dir`, each with its state
+#    - dir: infra/prod
+#      state_file: state/prod.json
+#    - dir: infra/dev
 
 # The pull-request bot.
 bot:
   labels: [ztdrift]    # the family and severity labels are added to these
   max_open: 10         # at most this many open bot pull requests
   max_new_per_run: 2   # and this many new ones per run, worst severity first
-  grouping: problem    # one pull request per problem
+  grouping: problem    # one pull request per problem; resource or module to share them
   cooldown_days: 14    # after a person closes one, wait this long before proposing again
   apply_grace_days: 7  # a merged fix may take this long to be applied in the cloud
   renewal_window_days: 14  # waivers expiring this soon get a renewal pull request

@@ -8,14 +8,18 @@ import logging
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner import config as config_file
 from scanner import snapshot_io, state, waivers
 from scanner.commands.common import console
 from scanner.config import Config
-from scanner.errors import ExitCode, ZtdriftError
+from scanner.errors import ExitCode, InputError, ZtdriftError
 from scanner.findings import Finding, FindingsReport
 from scanner.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from remediators.workspace import TerraformDir
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--findings", type=Path, help="findings.json (default: the latest scan)")
     parser.add_argument("--config", type=Path)
     parser.add_argument("--state-dir", type=Path)
-    parser.add_argument("--terraform", type=Path, help="Terraform checkout (default: .)")
+    parser.add_argument(
+        "--terraform",
+        type=Path,
+        help="Terraform checkout, searched whole (default: the configured directories)",
+    )
     parser.add_argument("--tf-state", type=Path, help="terraform show -json output or tfstate")
     parser.add_argument("--plan-only", action="store_true", help="write plans, touch no GitHub")
     parser.add_argument("--out", type=Path, help="directory for plans (with --plan-only)")
@@ -47,7 +55,7 @@ def handle(args: argparse.Namespace) -> int:
     config = config_file.load(args.config)
     findings_path = args.findings or state.latest_report(args.state_dir or config.state_dir)
     report = state.load_report(findings_path)
-    terraform = args.terraform or config.terraform.dir
+    terraform, directories = _terraform(args, config)
     open_findings = _without_break_glass(
         [f for f in report.findings if f.waiver is None], config.break_glass
     )
@@ -58,6 +66,8 @@ def handle(args: argparse.Namespace) -> int:
         open_findings,
         terraform,
         state_file=args.tf_state or config.terraform.state_file,
+        directories=directories,
+        grouping=config.bot.grouping,
         waiver_file=waiver_path,
         default_owner=config.waiver_owner,
         today=today,
@@ -71,10 +81,6 @@ def handle(args: argparse.Namespace) -> int:
     )
     if not args.no_waiver_lifecycle:
         proposals += _lifecycle(config, report, terraform, waiver_path)
-    if config.bot.grouping != "problem":
-        log.warning(
-            "grouping %r is not supported yet; one pull request per problem", config.bot.grouping
-        )
 
     out = console()
     if args.plan_only:
@@ -136,6 +142,33 @@ def _sync(
         out.print(f"{len(failed)} pull request action(s) failed; the next run retries them")
         return int(ExitCode.PARTIAL)
     return int(ExitCode.CLEAN)
+
+
+def _terraform(args: argparse.Namespace, config: Config) -> tuple[Path, list[TerraformDir]]:
+    """The repository root and the Terraform directories to search; flags win.
+
+    `--terraform DIR` makes DIR the root and searches all of it (no directories); otherwise
+    the configured directories are searched, with paths relative to the configured root.
+    `--tf-state` replaces the state of the one configured directory.
+    """
+    from remediators.workspace import TerraformDir
+
+    settings = config.terraform
+    if args.terraform is not None:
+        return args.terraform, []
+    configured = [(d.dir, d.state_file) for d in settings.directories]
+    directories = [TerraformDir(d, state) for d, state in configured] or [
+        TerraformDir(settings.dir, settings.state_file)
+    ]
+    if args.tf_state is not None:
+        if len(directories) > 1:
+            raise InputError(
+                f"--tf-state is ambiguous with {len(directories)} Terraform directories",
+                where="terraform.directories",
+                hint="set state_file per directory in the configuration, or pass --terraform",
+            )
+        directories = [TerraformDir(directories[0].path, args.tf_state)]
+    return settings.root, directories
 
 
 def _lifecycle(config: Config, report: FindingsReport, root: Path, rel: str) -> list:  # type: ignore[type-arg]

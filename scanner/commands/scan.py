@@ -14,6 +14,7 @@ from scanner.model import Snapshot
 from scanner.pipeline import load_waivers, run
 from scanner.providers import PROVIDERS, LiveOptions
 from scanner.reports.terminal import print_report
+from scanner.shard import check_shard_use
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument(
         "--azure-scope", help="a management group id (Azure; default every subscription)"
     )
+    parser.add_argument(
+        "--azure-credential",
+        choices=["default", "cli", "environment", "workload-identity"],
+        help="the azure-identity credential to use (Azure; default DefaultAzureCredential)",
+    )
+    parser.add_argument("--org-role", help="AWS Organizations: role to assume in each account")
+    parser.add_argument(
+        "--include-account", action="append", default=[], help="account id or name glob"
+    )
+    parser.add_argument(
+        "--exclude-account", action="append", default=[], help="account id or name glob"
+    )
+    parser.add_argument("--shard", metavar="I/N", help="collect only shard I of N of the scopes")
     parser.add_argument("--no-state", action="store_true", help="do not store this scan")
     add_run_options(parser)
     parser.set_defaults(handler=handle)
@@ -68,6 +82,16 @@ def _collect(args: argparse.Namespace, now: datetime) -> Snapshot:
         regions=args.region or config.aws.regions or None,
         profile=args.profile or config.aws.profile,
         gcp_scope=args.gcp_scope,
-        azure_scope=args.azure_scope,
+        azure_scope=args.azure_scope or config.azure.scope,
+        azure=config.azure.model_copy(
+            update={"credential": args.azure_credential or config.azure.credential}
+        ),
+        org_role=args.org_role or config.organization.role,
+        include=tuple(args.include_account or config.organization.include),
+        exclude=tuple(args.exclude_account or config.organization.exclude),
+        external_id=config.organization.external_id,
+        max_accounts_in_parallel=config.organization.max_accounts_in_parallel,
+        shard=args.shard,
     )
+    check_shard_use(options.shard, provider=args.provider, org_role=options.org_role)
     return provider.collect(options)

@@ -5,8 +5,7 @@ or expiry, an expiry past the horizon, a duplicate id, an unknown rule family) a
 waivers that match nothing in the latest findings. `renew` and `expire` edit the file in
 place, keeping its comments, order and formatting.
 
-`check` stops at the first invalid entry (the loader raises with its file and line), so a
-file with several problems needs several rounds of fixing.
+`check` reports every invalid entry of the file in one run, each with its file and line.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import logging
 from datetime import date, timedelta
 from pathlib import Path
 
+from rich.console import Console
 from rich.table import Table
 
 from scanner import config as config_file
@@ -86,7 +86,11 @@ def handle_check(args: argparse.Namespace) -> int:
     config = config_file.load(args.config)
     path = _path(args, config)
     today = utcnow().date()
-    loaded = waivers.load(path, today=today, horizon_days=config.waiver_horizon_days)
+    errors: list[InputError] = []
+    loaded = waivers.load(path, today=today, horizon_days=config.waiver_horizon_days, errors=errors)
+    if errors:
+        _report_errors(path, errors)
+        return int(ExitCode.USAGE)
 
     out = console()
     expired = [w for w in loaded.waivers if not w.active_on(today)]
@@ -103,6 +107,14 @@ def handle_check(args: argparse.Namespace) -> int:
             )
     out.print(f"{path}: {len(loaded.waivers)} waiver(s) valid, {len(expired)} expired")
     return int(ExitCode.CLEAN)
+
+
+def _report_errors(path: Path, errors: list[InputError]) -> None:
+    """Every error on stderr, in file order, then how many there were."""
+    err = Console(stderr=True, highlight=False, width=200)
+    for error in errors:
+        err.print(f"error: {error}", markup=False)
+    err.print(f"{path}: {len(errors)} error(s); nothing else was checked", markup=False)
 
 
 def handle_list(args: argparse.Namespace) -> int:

@@ -6,6 +6,10 @@ GitHub's documented limits for an upload: at most 20 runs per file, 25,000 resul
 category in one upload. ztdrift writes one run per category; when a run has more results than
 are stored, the least severe are dropped here, worst first kept, and the run says so in a
 tool notification and in its properties, so the cut is never silent.
+
+Not handled yet: the scan does not pass Terraform positions to the SARIF writer, so every
+result points at the configuration or waiver file (line 1) rather than the resource's `.tf`
+line; the remediators find those positions only when `ztdrift pr` runs.
 """
 
 from __future__ import annotations
