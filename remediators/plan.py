@@ -341,6 +341,7 @@ def _title(family: str, kind: str, group: list[Finding]) -> str:
         or arn_name(first.resource)
     )
     # A title is plain text on GitHub, but keep it one line and short.
+    # GitHub shows titles as plain text (no links, mentions or HTML): one line, short.
     name = " ".join(name.split())[:80]
     credential, network, store = NOUNS.get(first.provider, NOUNS["aws"])
     verbs = {

@@ -15,7 +15,7 @@ from scanner.model import Gap, Snapshot
 # Which collected services a rule family's findings rest on, per provider, to match findings
 # with gaps. A gap whose service is "*" covers every family of its scope.
 FAMILY_SERVICES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("aws", "long-lived-key"): ("iam",),
+    ("aws", "long-lived-key"): ("iam-credentials",),
     ("aws", "standing-admin"): ("iam",),
     ("aws", "open-egress"): ("ec2",),
     ("aws", "public-data"): ("s3",),
@@ -44,13 +44,18 @@ class Drift:
     changes: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _covers(service: str, wanted: str) -> bool:
+    """A gap or scope naming `iam` covers `iam-credentials` too; `*` covers everything."""
+    return service in ("*", "all") or wanted == service or wanted.startswith(service + "-")
+
+
 def hidden_by_gap(finding: Finding, gaps: Iterable[Gap]) -> bool:
     """Whether a gap in this scan covers the place a finding lives."""
     services = FAMILY_SERVICES.get((finding.provider, finding.family), ())
     for gap in gaps:
         if (gap.provider, gap.account) != (finding.provider, finding.account):
             continue
-        if gap.service not in services and gap.service not in ("*", "all"):
+        if not any(_covers(gap.service, wanted) for wanted in services):
             continue
         if gap.region is None or finding.region is None or gap.region == finding.region:
             return True
@@ -76,10 +81,13 @@ def compare(
         finding.status = "existing" if finding.id in before else "new"
 
     now_ids = {f.id for f in current}
+    collected = {(s.provider, s.account): s.services for s in current_snapshot.scopes}
     for old in before.values():
         if old.id in now_ids:
             continue
-        if hidden_by_gap(old, current_snapshot.gaps):
+        if hidden_by_gap(old, current_snapshot.gaps) or not _seen(
+            old, collected[(old.provider, old.account)]
+        ):
             drift.unknown.append(old.id)
             continue
         drift.resolved.append(_resolved(old))
@@ -87,6 +95,15 @@ def compare(
     if previous_snapshot is not None:
         drift.changes = snapshot_changes(previous_snapshot, current_snapshot)
     return drift
+
+
+def _seen(finding: Finding, services: tuple[str, ...]) -> bool:
+    """Whether the scope's collection included what the finding's family rests on."""
+    if not services:
+        return True
+    wanted = FAMILY_SERVICES.get((finding.provider, finding.family), ())
+    # Exact names here: an export of authorization details ("iam") holds no credential report.
+    return all(want in services or "*" in services for want in wanted)
 
 
 def _resolved(finding: Finding) -> ResolvedFinding:

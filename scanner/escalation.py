@@ -52,6 +52,9 @@ class Method:
     service: str | None = None
     service_actions: tuple[str, ...] = ()
     pass_role: bool = False
+    # For techniques that act on a resource already running as the role: the assumption the
+    # edge rests on, since the snapshot holds no inventory of instances or functions.
+    assumes: str | None = None
 
     def actions(self) -> tuple[str, ...]:
         passing = ("iam:PassRole",) if self.pass_role else ()
@@ -118,6 +121,7 @@ METHODS: tuple[Method, ...] = (
         (),
         "ec2.amazonaws.com",
         ("ssm:SendCommand",),
+        assumes="an instance runs with the role",
     ),
     Method(
         "open a session on an instance holding the role",
@@ -125,6 +129,7 @@ METHODS: tuple[Method, ...] = (
         (),
         "ec2.amazonaws.com",
         ("ssm:StartSession",),
+        assumes="an instance runs with the role",
     ),
     Method(
         "replace the code of a function running as the role",
@@ -132,6 +137,7 @@ METHODS: tuple[Method, ...] = (
         (),
         "lambda.amazonaws.com",
         ("lambda:UpdateFunctionCode",),
+        assumes="a function runs as the role",
     ),
     Method(
         "update a Glue endpoint running as the role",
@@ -139,6 +145,7 @@ METHODS: tuple[Method, ...] = (
         (),
         "glue.amazonaws.com",
         ("glue:UpdateDevEndpoint",),
+        assumes="a Glue endpoint runs as the role",
     ),
 )
 
@@ -161,13 +168,16 @@ class Step:
     actions: tuple[str, ...]
     decisions: tuple[Decision, ...]
     via: tuple[str, ...] = ()
+    assumes: str | None = None
 
     @property
     def conditional(self) -> bool:
-        return any(d.conditional for d in self.decisions)
+        return self.assumes is not None or any(d.conditional for d in self.decisions)
 
     def attributes(self) -> dict[str, object]:
         conditions = [c for d in self.decisions for c in d.conditions]
+        if self.assumes:
+            conditions.append({"Assumes": self.assumes})
         return {
             "kind": "escalate",
             "how": self.how,
@@ -273,7 +283,14 @@ class Escalation:
         decisions += [policy_set.evaluate(a, None) for a in method.service_actions]
         if not all(d.allowed for d in decisions):
             return None
-        return Step(principal.id, target, method.name, method.actions(), tuple(decisions))
+        return Step(
+            principal.id,
+            target,
+            method.name,
+            method.actions(),
+            tuple(decisions),
+            assumes=method.assumes,
+        )
 
     def _role_grants(
         self, candidates: list[Principal], reaching: set[str], admin_node_of: dict[str, str]

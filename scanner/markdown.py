@@ -28,6 +28,17 @@ def escape_markdown(text: str) -> str:
     return re.sub(r"(?i)\b(www)(\\\.)", r"\1" + _ZWSP + r"\2", text)
 
 
+def plain(text: str, limit: int = 200) -> str:
+    """Cloud text for places shown as plain text (SARIF messages, pull-request titles).
+
+    One line, at most `limit` characters; mentions and bare links are broken as in
+    :func:`escape_markdown`, and angle brackets become parentheses, with no backslashes.
+    """
+    text = " ".join(text.split())[:limit]
+    text = text.replace("<", "(").replace(">", ")").replace("@", "@" + _ZWJ)
+    return re.sub(r"(?i)(:)(//)", r"\1" + _ZWSP + r"\2", text)
+
+
 def fence(content: str, info: str = "") -> str:
     """A fenced code block whose fence is longer than any backtick run inside it."""
     longest = max((len(run) for run in re.findall(r"`+", content)), default=0)

@@ -53,6 +53,10 @@ class Scope(Record):
     account: str
     regions: tuple[str, ...] = ()
     parents: tuple[str, ...] = ()
+    # What was collected for this scope ("iam", "iam-credentials", "ec2", "s3", ...). Empty
+    # means everything the provider's rules read: a live scan. An import of one export lists
+    # only what that export holds, so drift never resolves a finding it could not have seen.
+    services: tuple[str, ...] = ()
     # Other names of the same scope (a GCP project's "projects/NUMBER"), so records that name
     # it either way are joined to it.
     aliases: tuple[str, ...] = ()

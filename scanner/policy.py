@@ -27,8 +27,11 @@ VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 @lru_cache(maxsize=65536)
 def _glob(pattern: str, case_insensitive: bool) -> re.Pattern[str]:
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.IGNORECASE if case_insensitive else 0)
+    return re.compile(_glob_source(pattern), re.DOTALL | (re.IGNORECASE if case_insensitive else 0))
+
+
+def _glob_source(text: str) -> str:
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
 
 
 def action_matches(pattern: str, action: str) -> bool:
@@ -40,33 +43,31 @@ def resource_matches(pattern: str, resource: str, variables: Mapping[str, str]) 
     """ARN globbing with policy variables (`${aws:username}`) resolved for the caller.
 
     A variable that cannot be resolved makes the pattern match nothing, as IAM does when the
-    request carries no value for it.
+    request carries no value for it (policy_audit reports each such place). The values of
+    resolved variables, and IAM's escapes `${*}`, `${?}` and `${$}`, match literally.
     """
-    if "${" in pattern:
-        resolved = _resolve(pattern, variables)
-        if resolved is None:
-            return False
-        pattern = resolved
-    return _glob(pattern, False).fullmatch(resource) is not None
+    if "${" not in pattern:
+        return _glob(pattern, False).fullmatch(resource) is not None
+    source = _resolve(pattern, variables)
+    if source is None:
+        return False
+    return re.fullmatch(source, resource, re.DOTALL) is not None
 
 
 def _resolve(pattern: str, variables: Mapping[str, str]) -> str | None:
-    missing = False
-
-    def swap(match: re.Match[str]) -> str:
-        nonlocal missing
+    """The regular expression for a pattern holding variables, or None if one is unknown."""
+    parts: list[str] = []
+    position = 0
+    for match in VARIABLE.finditer(pattern):
+        parts.append(_glob_source(pattern[position : match.start()]))
         name = match.group(1)
-        if name in ("*", "?", "$"):
-            # ${*}, ${?} and ${$} are IAM's escapes for the literal characters.
-            return "\\" + name if name != "$" else "$"
-        value = variables.get(name.lower())
+        value = name if name in ("*", "?", "$") else variables.get(name.lower())
         if value is None:
-            missing = True
-            return ""
-        return value
-
-    resolved = VARIABLE.sub(swap, pattern)
-    return None if missing else resolved
+            return None
+        parts.append(re.escape(value))
+        position = match.end()
+    parts.append(_glob_source(pattern[position:]))
+    return "".join(parts)
 
 
 def statements(document: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -145,23 +146,30 @@ class PolicySet:
         actions whose resources do not exist yet, such as a function about to be created).
         """
         known = context or {}
-        if self._denied(action, resource, known) or not self._within_guardrails(
-            action, resource, known
-        ):
+        denied, unless = self._denied(action, resource, known)
+        if denied or not self._within_guardrails(action, resource, known):
             return DENIED
 
         allowed = _allow(self, self.identity, action, resource, known)
-        if not allowed.allowed or not self.boundary:
+        if allowed.allowed and self.boundary:
+            bounded = _allow(self, self.boundary, action, resource, known)
+            if not bounded.allowed:
+                return DENIED
+            allowed = Decision(
+                allowed=True,
+                conditional=allowed.conditional or bounded.conditional,
+                policies=allowed.policies,
+                conditions=allowed.conditions + bounded.conditions,
+            )
+        if not allowed.allowed or not unless:
             return allowed
-
-        bounded = _allow(self, self.boundary, action, resource, known)
-        if not bounded.allowed:
-            return DENIED
+        # A Deny under a condition leaves the power only when the condition is false: the
+        # grant is conditional, and the Deny's condition is kept as the proof's caveat.
         return Decision(
             allowed=True,
-            conditional=allowed.conditional or bounded.conditional,
+            conditional=True,
             policies=allowed.policies,
-            conditions=allowed.conditions + bounded.conditions,
+            conditions=allowed.conditions + tuple({"DeniedWhen": c} for c in unless),
         )
 
     def may_allow(self, action: str) -> bool:
@@ -188,7 +196,11 @@ class PolicySet:
             _allow(self, level, action, resource, context).allowed for level in self.guardrails
         )
 
-    def _denied(self, action: str, resource: str | None, context: Mapping[str, str]) -> bool:
+    def _denied(
+        self, action: str, resource: str | None, context: Mapping[str, str]
+    ) -> tuple[bool, list[dict[str, Any]]]:
+        """Whether an unconditional Deny applies, and the conditions of those that may."""
+        unless: list[dict[str, Any]] = []
         guardrails = [policy for level in self.guardrails for policy in level]
         for policy in [*self.identity, *self.boundary, *guardrails]:
             for statement in self.statements_for(policy, action):
@@ -196,17 +208,19 @@ class PolicySet:
                     statement, action
                 ):
                     continue
-                condition = statement.get("Condition")
-                if condition and condition_holds(condition, context) is not True:
-                    # A Deny that holds only under a condition may not apply; leaning towards
-                    # reporting power is the safe side for a scanner.
-                    continue
                 if resource is None:
-                    if covers_every_resource(statement):
-                        return True
-                elif statement_covers_resource(statement, resource, self.variables):
-                    return True
-        return False
+                    applies = covers_every_resource(statement)
+                else:
+                    applies = statement_covers_resource(statement, resource, self.variables)
+                if not applies:
+                    continue
+                condition = statement.get("Condition")
+                verdict = condition_holds(condition, context) if condition else True
+                if verdict is True:
+                    return True, []
+                if verdict is None and condition:
+                    unless.append(condition)
+        return False, unless
 
 
 class Summaries:

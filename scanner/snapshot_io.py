@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def read(path: Path) -> Snapshot:
         data = json.loads(raw)
     except FileNotFoundError as exc:
         raise InputError("no such snapshot file", where=str(path)) from exc
-    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, zlib.error, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not a readable snapshot: {exc}", where=str(path)) from exc
 
     if not isinstance(data, dict) or data.get("schema") != SNAPSHOT_SCHEMA:

@@ -148,6 +148,9 @@ def _parse_yaml(path: Path) -> Any:
         raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read waiver file: {exc}", where=str(path)) from exc
+    except ValueError as exc:
+        # ruamel.yaml raises a bare ValueError for an impossible date such as 2026-13-45.
+        raise InputError(f"not valid YAML: {exc}", where=str(path)) from exc
 
 
 def _entries(data: Any, path: Path) -> CommentedSeq:

@@ -26,7 +26,8 @@ def moto_endpoint() -> Iterator[str]:
 def reset_moto(endpoint: str) -> None:
     """Drop all state of the moto server at `endpoint` (a loopback URL)."""
     request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=30) as answer:
+    # A reset takes seconds alone and much longer on a loaded machine.
+    with urllib.request.urlopen(request, timeout=180) as answer:
         answer.read()
 
 

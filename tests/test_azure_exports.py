@@ -143,3 +143,14 @@ def test_demo_plans_fix_every_family_in_the_bundled_terraform(tmp_path: Path) ->
     assert "+  allow_nested_items_to_be_public = false" in public.patch
     # Unmanaged resources get waiver proposals, never a guessed edit.
     assert any(p.kind == "waiver" and "nsg-data" in p.title for p in plans.values())
+
+
+def test_one_page_of_a_paged_resource_graph_answer_is_refused(tmp_path: Path) -> None:
+    page = {"count": 1, "total_records": 17, "skip_token": "abc", "data": [{"id": "x"}]}
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page))
+
+    with pytest.raises(InputError, match="holds 1 of 17 rows") as caught:
+        read_azure_arg(path, NOW)
+
+    assert str(path) in str(caught.value)

@@ -197,3 +197,20 @@ def test_outputs_are_written_and_the_scope_is_recorded(tmp_path: Path) -> None:
     assert estate.snapshot().scopes == (
         Scope(provider="aws", account=estate.account, regions=("us-east-1",)),
     )
+
+
+def test_import_of_iam_alone_never_resolves_keys_network_or_data(tmp_path: Path) -> None:
+    estate, alice, key = _estate_with_admin_and_key()
+    run(estate.snapshot(), _options(tmp_path, "live"))
+
+    # The same account, seen again only through an authorization-details export.
+    estate.credentials.clear()
+    iam_only = estate.snapshot()
+    iam_only = iam_only.model_copy(
+        update={"scopes": (Scope(provider="aws", account=estate.account, services=("iam",)),)}
+    )
+    report, _ = run(iam_only, _options(tmp_path, "import"))
+
+    assert report.resolved == []
+    assert [f.resource for f in report.findings if f.evidence.get("not_rechecked")] == [key]
+    assert {f.resource: f.status for f in report.findings}[alice] == "existing"

@@ -291,3 +291,38 @@ def test_unsupported_policy_constructs_are_reported_not_silent(tmp_path: Any) ->
     assert "${aws:PrincipalTag/team}" in constructs[0]
     assert "StringMatchesRegex" in constructs[1]
     assert "conservatively" in (tmp_path / "summary.md").read_text()
+
+
+def test_escalation_through_a_running_resource_is_conditional_on_it() -> None:
+    method = next(m for m in METHODS if m.service_actions == ("lambda:UpdateFunctionCode",))
+    estate, escalator, _ = _estate(method)
+    estate.inline(escalator, doc(allow(list(method.actions()))))
+
+    finding = by_resource(estate.findings("standing-admin"))[escalator]
+
+    assert finding.conditional is True
+    assert {"Assumes": "a function runs as the role"} in finding.evidence["conditions"]
+    assert finding.severity == "medium"
+
+
+def test_deny_under_a_condition_makes_admin_conditional() -> None:
+    estate = Estate()
+    boss = estate.user("boss")
+    estate.attach(boss, ADMIN_ARN)
+    no_mfa = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+    estate.inline(boss, doc(deny("*", Condition=no_mfa)))
+
+    finding = by_resource(estate.findings("standing-admin"))[boss]
+
+    assert finding.conditional is True
+    assert {"DeniedWhen": no_mfa} in finding.evidence["conditions"]
+
+
+def test_policy_variable_escapes_match_literally() -> None:
+    from scanner.policy import resource_matches
+
+    assert resource_matches("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/*", {})
+    assert not resource_matches("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/anything", {})
+    assert not resource_matches(
+        "arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::1:user/x*", {"aws:username": "x*y"}
+    )

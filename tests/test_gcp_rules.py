@@ -322,3 +322,13 @@ def test_acl_counts_only_without_uniform_access() -> None:
     legacy = bucket("l", uniformBucketLevelAccess={"enabled": False})
     legacy["resource"]["data"]["acl"] = acl
     assert exposed(fine, legacy) == {"l": "public-data/read"}
+
+
+def test_google_managed_service_agents_are_not_standing_admins() -> None:
+    from rules.gcp.standing_admin import google_managed
+
+    assert google_managed("serviceAccount:1@cloudservices.gserviceaccount.com")
+    assert google_managed("serviceAccount:service-123@gcp-sa-pubsub.iam.gserviceaccount.com")
+    assert not google_managed("serviceAccount:1-compute@developer.gserviceaccount.com")
+    assert not google_managed("serviceAccount:ci@project.iam.gserviceaccount.com")
+    assert not google_managed("user:service-1@gcp-sa-x.iam.gserviceaccount.com")

@@ -47,7 +47,8 @@ def test_summary_and_sarif_escape_cloud_names(tmp_path: Path) -> None:
 
     assert "<img" not in summary and "](https" not in summary
     message = sarif["runs"][0]["results"][0]["message"]["text"]
-    assert "<img" not in message and "@acme" not in message
+    assert "<img" not in message and "@acme" not in message and "https://" not in message
+    assert "\\" not in message  # plain text: no Markdown escapes to show as backslashes
 
 
 def test_sarif_has_rules_fingerprints_and_a_location_for_every_result(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ it (`/inherited`), or by impersonating a service account that holds it (`/impers
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -47,10 +48,24 @@ class StandingAdmin:
         graph = context.graph
         for node in graph.nodes_of(*KINDS):
             data = graph.g.nodes[node]
-            if data.get("provider") != "gcp" or data.get("disabled"):
+            if data.get("provider") != "gcp" or data.get("disabled") or google_managed(node):
                 continue
             for target, path in sorted(admin_paths(graph.g, node).items()):
                 yield from _finding(graph, node, target, path)
+
+
+# Google's own service agents: Google grants them roles (the Google APIs agent holds Editor by
+# default) and a project owner cannot take those grants back without breaking the services.
+GOOGLE_AGENTS = re.compile(
+    r"^serviceAccount:(\d+@cloudservices\.gserviceaccount\.com"
+    r"|service-\d+@[a-z0-9-]+\.iam\.gserviceaccount\.com"
+    r"|\d+@cloudbuild\.gserviceaccount\.com)$"
+)
+
+
+def google_managed(member: str) -> bool:
+    """Whether a member is a Google-managed service agent rather than the customer's own."""
+    return GOOGLE_AGENTS.match(member) is not None
 
 
 def _route(graph: Graph, path: list[str]) -> str:

@@ -83,6 +83,20 @@ class _Reader:
             raise self.fail(f"{place}.Effect", "must be 'Allow' or 'Deny'")
         if ("Action" in statement) == ("NotAction" in statement):
             raise self.fail(place, "needs exactly one of Action or NotAction")
+        for key in ("Action", "NotAction", "Resource", "NotResource"):
+            if key in statement and not _strings(statement[key]):
+                raise self.fail(f"{place}.{key}", "must be a string or a list of strings")
+        condition = statement.get("Condition")
+        if condition is not None and not (
+            isinstance(condition, dict) and all(isinstance(v, dict) for v in condition.values())
+        ):
+            raise self.fail(f"{place}.Condition", "must map operators to objects of keys")
+
+
+def _strings(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
 
 
 def parse_authz(data: Any, *, where: str) -> AuthzRecords:

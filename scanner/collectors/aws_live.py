@@ -154,7 +154,7 @@ def _iam(clients: AwsClients, account: str) -> Harvest:
         harvest.principals.extend(principals)
     except COLLECTION_FAILURES as exc:
         harvest.gaps.append(
-            gap_for(exc, account=account, service="iam", subject="credential report")
+            gap_for(exc, account=account, service="iam-credentials", subject="credential report")
         )
     return harvest
 

@@ -24,6 +24,7 @@ def rows_of(document: Any, where: str) -> list[Any]:
     if isinstance(document, list):
         return document
     if isinstance(document, dict) and isinstance(document.get("data"), list):
+        _check_complete(document, where)
         return list(document["data"])
     if isinstance(document, dict) and isinstance(document.get("data"), dict):
         raise InputError(
@@ -31,6 +32,21 @@ def rows_of(document: Any, where: str) -> list[Any]:
             where=where,
         )
     raise InputError("expected a list of Resource Graph rows or an object with `data`", where=where)
+
+
+def _check_complete(document: dict[str, Any], where: str) -> None:
+    """Refuse one page of a paged answer: its missing rows would read as resolved findings."""
+    token = document.get("skip_token") or document.get("$skipToken") or document.get("skipToken")
+    total = document.get("total_records", document.get("totalRecords"))
+    rows = len(document["data"])
+    if token or (isinstance(total, int) and total > rows):
+        raise InputError(
+            f"this export holds {rows} of {total if total is not None else 'more'} rows "
+            "(a skip token says more pages follow)",
+            where=where,
+            hint="export every page (az graph query --first 1000 --skip-token ..., or --query "
+            "results merged into one list) so no resource is left out",
+        )
 
 
 def arg_snapshot(records: ArgRecords, taken_at: datetime) -> Snapshot:

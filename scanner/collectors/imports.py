@@ -41,7 +41,9 @@ def read_aws_authz(path: Path, taken_at: datetime) -> Snapshot:
     records = parse_authz(read_json(path), where=str(path))
     return Snapshot(
         taken_at=taken_at,
-        scopes=(Scope(provider="aws", account=records.account),),
+        # Authorization details hold IAM only: no keys (the credential report), no network,
+        # no buckets. Findings of those kinds are left unresolved by a scan of this export.
+        scopes=(Scope(provider="aws", account=records.account, services=("iam",)),),
         principals=tuple(records.principals),
         policies=tuple(records.policies),
         grants=tuple(records.grants),

@@ -6,6 +6,7 @@ lookups, no profiles or web identity from the machine, and every endpoint on 127
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,6 +58,8 @@ def moto_server() -> Iterator[str]:
     except ImportError as exc:
         raise ZtdriftError("this needs moto: pip install 'ztdrift[demo]'") from exc
 
+    # moto's web server logs every request; the demo's output should show ztdrift, not that.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     saved = safe_environment()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

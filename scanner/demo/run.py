@@ -145,5 +145,6 @@ def run_demo(out: Path) -> int:
     console.print(f"  {waivers}  the waiver file")
     console.print(f"  {out / 'state'}/  stored scans, compared for drift")
     console.print(f"  {plans}/  one plan per problem: plan.json, body.md, change.patch")
+    console.print(f"  {out / 'gcp-scan'}/, {out / 'gcp-plans'}/  the GCP estate, from its export")
     console.print(f"  {out / 'azure-scan'}/, {azure_plans}/  the Azure estate, from its exports")
     return 0

@@ -12,7 +12,7 @@ from typing import Any
 
 from rules import rule_infos
 from scanner.findings import Finding, Severity
-from scanner.markdown import escape_markdown as escape
+from scanner.markdown import plain
 from scanner.reports.sarif_limits import fit_to_limits
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -102,7 +102,7 @@ def _result(finding: Finding, index: int, location: tuple[str, int]) -> dict[str
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVELS[finding.level],
-        "message": {"text": escape(finding.title) + f" ({escape(finding.resource)})"},
+        "message": {"text": plain(finding.title) + f" ({plain(finding.resource)})"},
         "locations": [
             {
                 "physicalLocation": {
