@@ -40,9 +40,10 @@ from remediators.github_client import DEFAULT_API, Credentials, Pacing, connect
 from remediators.plan import Plan
 from remediators.pr_marker import Marker
 from remediators.pr_proposal import EVERY_SCOPE, Proposal
-from remediators.pr_redact import RedactionSetting, redact, wanted
+from remediators.pr_redact import redact
 from scanner.errors import ZtdriftError
 from scanner.findings import Severity
+from scanner.redaction import RedactionSetting, wanted
 
 log = logging.getLogger(__name__)
 

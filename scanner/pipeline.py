@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from rules import RuleSettings
-from scanner import policy_audit, snapshot_io, state, waivers
+from scanner import policy_audit, redaction, snapshot_io, state, waivers
 from scanner.analysis import analyze, sort_findings
 from scanner.drift import compare
 from scanner.errors import ExitCode
@@ -36,6 +36,8 @@ class RunOptions:
     save_state: bool = True
     sarif_location: str = "ztdrift.yaml"
     expected_interval: timedelta = timedelta(hours=24)
+    # Mask account and key ids and withhold paths in SARIF and summary.md (public repositories).
+    redact: bool = False
 
 
 def load_waivers(options: RunOptions) -> waivers.WaiverFile:
@@ -107,9 +109,10 @@ def write_outputs(
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=True)
     (out / "findings.json").write_text(state.report_json(report))
-    sarif = to_sarif(report.findings, version=VERSION, default_location=options.sarif_location)
+    published = redaction.for_publishing(report) if options.redact else report
+    sarif = to_sarif(published.findings, version=VERSION, default_location=options.sarif_location)
     (out / "findings.sarif").write_text(json.dumps(sarif, indent=1) + "\n")
-    (out / "summary.md").write_text(to_markdown(report, notices))
+    (out / "summary.md").write_text(to_markdown(published, notices))
     snapshot_io.write(snapshot, out / "snapshot.json.gz")
 
 

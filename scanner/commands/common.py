@@ -10,6 +10,7 @@ from rich.console import Console
 
 from rules import RuleSettings
 from scanner import config as config_file
+from scanner import redaction
 from scanner.findings import Severity
 from scanner.pipeline import RunOptions
 from scanner.timeutil import utcnow
@@ -26,6 +27,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="exit 1 when an unwaived finding is at least this severe (default high)",
     )
     parser.add_argument("--max-key-age", type=int, help="days before an access key is too old")
+    parser.add_argument(
+        "--redact",
+        choices=["auto", "on", "off"],
+        help="mask account and key ids, withhold paths in SARIF and summary.md (default auto: "
+        "on in a public repository's GitHub Actions run)",
+    )
 
 
 def severity_arg(value: str) -> Severity:
@@ -50,6 +57,10 @@ def run_options(args: argparse.Namespace, *, save_state: bool) -> RunOptions:
         fail_on=Severity.parse(args.fail_on or config.fail_on),
         save_state=save_state,
         expected_interval=timedelta(hours=config.expected_interval_hours),
+        redact=redaction.wanted(
+            args.redact or config.bot.redaction,
+            repository_private=not redaction.running_in_public_repository(),
+        ),
     )
 
 
