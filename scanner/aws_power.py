@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scanner.model import Grant, Policy, Principal, Snapshot, Trust
@@ -32,9 +32,11 @@ SELF_GRANT_ACTIONS = {
 }
 # Rewriting a customer-managed policy the principal already holds is the same power.
 POLICY_REWRITE_ACTIONS = ("iam:CreatePolicyVersion",)
+SET_DEFAULT = "iam:SetDefaultPolicyVersion"
 BASE_ACTIONS = (
     *(a for actions in SELF_GRANT_ACTIONS.values() for a in actions),
     *POLICY_REWRITE_ACTIONS,
+    SET_DEFAULT,
     "sts:AssumeRole",
 )
 
@@ -177,7 +179,46 @@ def _self_grant_power(principal: Principal, policy_set: PolicySet) -> AdminPower
         decision = policy_set.evaluate(action, resource)
         if decision.allowed:
             return _from_decision(f"can run {action} on {resource}", action, decision)
+    return _older_version_power(principal, policy_set)
+
+
+def _older_version_power(principal: Principal, policy_set: PolicySet) -> AdminPower | None:
+    """iam:SetDefaultPolicyVersion on a held policy whose older version grants admin power."""
+    if not policy_set.may_allow(SET_DEFAULT):
+        return None
+    for policy in policy_set.identity:
+        decision = policy_set.evaluate(SET_DEFAULT, policy.id) if policy.other_versions else None
+        if decision is None or not decision.allowed:
+            continue
+        if any(
+            _version_grants_admin(principal, policy_set, policy, v) for v in policy.other_versions
+        ):
+            how = f"can set an older version of {policy.id} as default ({SET_DEFAULT})"
+            return _from_decision(how, SET_DEFAULT, decision)
     return None
+
+
+def older_version_grants_admin(principal: Principal, policy_set: PolicySet, policy: Policy) -> bool:
+    """Whether making one of `policy`'s other versions the default makes `principal` an admin."""
+    return any(
+        _version_grants_admin(principal, policy_set, policy, v) for v in policy.other_versions
+    )
+
+
+def _version_grants_admin(
+    principal: Principal, policy_set: PolicySet, policy: Policy, version: dict[str, Any]
+) -> bool:
+    swapped = policy.model_copy(update={"document": version})
+    # Versions are cleared on the trial set, so the check does not recurse into other policies.
+    identity = [
+        (swapped if p.id == policy.id else p).model_copy(update={"other_versions": ()})
+        for p in policy_set.identity
+    ]
+    # Without summaries: they describe the default versions, not this one.
+    trial = replace(policy_set, identity=identity, summaries=None, _named=None)
+    return (
+        _full_power(principal, trial) is not None or _self_grant_power(principal, trial) is not None
+    )
 
 
 def _from_decision(how: str, action: str, decision: Decision) -> AdminPower:

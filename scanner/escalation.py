@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from scanner.aws_power import IamIndex
+from scanner.aws_power import IamIndex, older_version_grants_admin
 from scanner.collectors.aws_authz import as_list
 from scanner.model import Principal
 from scanner.policy import (
@@ -327,9 +327,26 @@ class Escalation:
                         via=(role,),
                     )
                     return
+            role_principal = self.index.principals[role]
             for policy in self.index.held(role):
                 if policy.managed_by != "customer":
                     continue
+                older = policy_set.evaluate("iam:SetDefaultPolicyVersion", policy.id)
+                if older.allowed and older_version_grants_admin(
+                    role_principal, self.index.policy_set(role_principal), policy
+                ):
+                    how = (
+                        "set an older version of a policy the role holds as default, then assume it"
+                    )
+                    yield Step(
+                        principal.id,
+                        target,
+                        how,
+                        ("iam:SetDefaultPolicyVersion", "sts:AssumeRole"),
+                        (older,),
+                        via=(role,),
+                    )
+                    return
                 decision = policy_set.evaluate("iam:CreatePolicyVersion", policy.id)
                 if decision.allowed:
                     how = "rewrite a policy the role holds, then assume it"

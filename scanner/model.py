@@ -99,6 +99,9 @@ class Policy(Record):
     name: str
     managed_by: Literal["provider", "customer", "inline", "organization"]
     document: dict[str, Any]
+    # Non-default versions of a customer-managed policy: iam:SetDefaultPolicyVersion can make
+    # any of them the one in force.
+    other_versions: tuple[dict[str, Any], ...] = ()
 
 
 class Grant(Record):

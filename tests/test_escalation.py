@@ -326,3 +326,91 @@ def test_policy_variable_escapes_match_literally() -> None:
     assert not resource_matches(
         "arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::1:user/x*", {"aws:username": "x*y"}
     )
+
+
+def _versioned(estate: Estate, older: dict[str, Any]) -> str:
+    from scanner.model import Policy
+
+    arn_ = f"arn:aws:iam::{estate.account}:policy/deploy"
+    estate.policies[arn_] = Policy(
+        id=arn_,
+        provider="aws",
+        account=estate.account,
+        name="deploy",
+        managed_by="customer",
+        document=doc(allow("s3:GetObject")),
+        other_versions=(older,),
+    )
+    return arn_
+
+
+@pytest.mark.parametrize(
+    ("older", "extra", "expected"),
+    [
+        (doc(allow("*")), [], True),
+        (doc(allow("s3:*")), [], False),
+        (doc(allow("*")), [deny("iam:SetDefaultPolicyVersion")], False),
+    ],
+    ids=["older-version-is-admin", "older-version-harmless", "set-default-denied"],
+)
+def test_setting_an_older_policy_version_as_default(
+    older: dict[str, Any], extra: list[dict[str, Any]], expected: bool
+) -> None:
+    estate = Estate()
+    dev = estate.user("dev")
+    policy = _versioned(estate, older)
+    estate.attach(dev, policy)
+    estate.inline(dev, doc(allow("iam:SetDefaultPolicyVersion", policy), *extra))
+
+    found = by_resource(estate.findings("standing-admin"))
+
+    assert (dev in found) is expected
+    if expected:
+        assert "older version" in found[dev].evidence["how"]
+
+
+def test_older_version_of_a_policy_held_by_an_assumable_role() -> None:
+    estate = Estate()
+    dev = estate.user("dev")
+    role = estate.principal("role", "builder")
+    estate.trust(role, dev)
+    policy = _versioned(estate, doc(allow("*")))
+    estate.attach(role, policy)
+    estate.inline(dev, doc(allow("iam:SetDefaultPolicyVersion", policy)))
+
+    finding = by_resource(estate.findings("standing-admin"))[dev]
+
+    assert finding.path == [dev, role, "aws:111122223333:administrator"]
+    assert "older version" in finding.evidence["proof"]
+
+
+def test_export_keeps_customer_policies_older_versions(tmp_path: Any) -> None:
+    import json as json_
+
+    from scanner.collectors.imports import read_aws_authz
+    from tests.builders import NOW
+
+    versions = [
+        {"VersionId": "v2", "IsDefaultVersion": True, "Document": doc(allow("s3:GetObject"))},
+        {"VersionId": "v1", "IsDefaultVersion": False, "Document": doc(allow("*"))},
+    ]
+    path = tmp_path / "authz.json"
+    path.write_text(
+        json_.dumps(
+            {
+                "Policies": [
+                    {
+                        "PolicyName": "deploy",
+                        "Arn": "arn:aws:iam::111122223333:policy/deploy",
+                        "DefaultVersionId": "v2",
+                        "PolicyVersionList": versions,
+                    }
+                ]
+            }
+        )
+    )
+
+    (policy,) = read_aws_authz(path, NOW).policies
+
+    assert policy.document == doc(allow("s3:GetObject"))
+    assert policy.other_versions == (doc(allow("*")),)

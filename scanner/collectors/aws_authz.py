@@ -225,19 +225,27 @@ def _read_managed_policy(item: dict[str, Any], place: str, reader: _Reader, acco
     arn = reader.text(item, "Arn", place)
     default = item.get("DefaultVersionId")
     document: dict[str, Any] | None = None
+    others: list[dict[str, Any]] = []
     for here, version in reader.items(item, "PolicyVersionList", place + "."):
-        if version.get("IsDefaultVersion") or version.get("VersionId") == default:
-            document = reader.document(version.get("Document"), f"{here}.Document")
-            break
+        parsed = reader.document(version.get("Document"), f"{here}.Document")
+        if document is None and (
+            version.get("IsDefaultVersion") or version.get("VersionId") == default
+        ):
+            document = parsed
+        else:
+            others.append(parsed)
     if document is None:
         raise reader.fail(f"{place}.PolicyVersionList", "no default policy version")
+    customer = ":aws:policy/" not in arn
     return Policy(
         id=arn,
         provider="aws",
         account=account,
         name=reader.text(item, "PolicyName", place),
-        managed_by="provider" if ":aws:policy/" in arn else "customer",
+        managed_by="customer" if customer else "provider",
         document=document,
+        # AWS-managed policies' old versions are AWS's to choose; only customers' can be set.
+        other_versions=tuple(others) if customer else (),
     )
 
 
