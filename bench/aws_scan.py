@@ -192,15 +192,19 @@ def _seed(session: boto3.Session, principals: int, regions: list[str], buckets: 
 
     policy_arns = _parallel(_policy_seeder(iam), range(counts["policies"]))
     _parallel(_group_seeder(iam, policy_arns), range(counts["groups"]))
-    _parallel(_role_seeder(iam, policy_arns), range(counts["roles"]))
+    # One at a time: moto looks roles up by walking its role table, which another thread's
+    # create_role can change mid-walk ("dictionary changed size during iteration").
+    _parallel(_role_seeder(iam, policy_arns), range(counts["roles"]), workers=1)
     _parallel(_user_seeder(iam, policy_arns, counts["groups"]), range(counts["users"]))
     for region in regions:
         _seed_network(session.client("ec2", region_name=region))
     _parallel(_bucket_seeder(session.client("s3")), range(buckets))
 
 
-def _parallel(work: Callable[[int], Any], items: Iterable[int]) -> list[Any]:
-    with ThreadPoolExecutor(max_workers=SEED_WORKERS) as pool:
+def _parallel(
+    work: Callable[[int], Any], items: Iterable[int], workers: int = SEED_WORKERS
+) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(work, items))
 
 
