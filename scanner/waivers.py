@@ -26,6 +26,13 @@ OWNER = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._
 DEFAULT_HORIZON_DAYS = 90
 
 
+def _rule_ids() -> set[str]:
+    # Imported here: the rules import the graph engine, which waivers need not load otherwise.
+    from rules import rule_infos
+
+    return set(rule_infos())
+
+
 class Waiver(BaseModel):
     """One exception: which findings it hides, who owns it, why, and until when."""
 
@@ -45,6 +52,10 @@ class Waiver(BaseModel):
     def _known_family(cls, value: str) -> str:
         if value.split("/", 1)[0] not in FAMILIES:
             raise ValueError(f"unknown rule family {value!r} (known: {', '.join(FAMILIES)})")
+        if "/" in value and value not in _rule_ids():
+            raise ValueError(
+                f"unknown rule {value!r} (use the family, or a rule id ztdrift reports)"
+            )
         return value
 
     @field_validator("owner")

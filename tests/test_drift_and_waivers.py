@@ -214,3 +214,14 @@ def test_import_of_iam_alone_never_resolves_keys_network_or_data(tmp_path: Path)
     assert report.resolved == []
     assert [f.resource for f in report.findings if f.evidence.get("not_rechecked")] == [key]
     assert {f.resource: f.status for f in report.findings}[alice] == "existing"
+
+
+def test_waiver_rule_detail_must_be_a_rule_ztdrift_reports(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yaml"
+    path.write_text(_waivers(_entry("W-1", "x", TODAY, rule="standing-admin/bogus")))
+
+    with pytest.raises(InputError, match="unknown rule 'standing-admin/bogus'"):
+        load(path, today=TODAY)
+
+    path.write_text(_waivers(_entry("W-1", "x", TODAY, rule="standing-admin/escalation")))
+    assert [w.rule for w in load(path, today=TODAY).waivers] == ["standing-admin/escalation"]

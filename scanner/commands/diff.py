@@ -30,6 +30,10 @@ def handle(args: argparse.Namespace) -> int:
     drift = compare(before, after, current_snapshot=new, previous_snapshot=old)
 
     out = console()
+    if not old.scope_keys() & new.scope_keys():
+        out.print(
+            "warning: the two snapshots share no scope; every finding shows as new", markup=False
+        )
     for finding in after:
         if finding.status == "new":
             out.print(
