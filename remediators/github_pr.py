@@ -159,9 +159,16 @@ def sync(
 
 
 def _open_bot_prs(target: Repository) -> dict[str, PullRequest]:
-    """Open PRs by key: by marker, else by a ztdrift head branch."""
+    """Open PRs by key: by marker, else by a ztdrift head branch.
+
+    Only PRs from a `ztdrift/` branch of this repository count: a marker is public text that
+    anyone can paste into another PR, and the bot force-moves and deletes the branches of
+    the PRs it owns.
+    """
     found: dict[str, PullRequest] = {}
     for pr in target.get_pulls(state="open"):
+        if not _bot_branch(target, pr):
+            continue
         marker = pr_marker.read(pr.body)
         key = marker.key if marker else None
         if key is None and pr.head.ref.startswith(BRANCH_PREFIX):
@@ -169,6 +176,14 @@ def _open_bot_prs(target: Repository) -> dict[str, PullRequest]:
         if key is not None and key not in found:
             found[key] = pr
     return found
+
+
+def _bot_branch(target: Repository, pr: PullRequest) -> bool:
+    """Whether the PR's head is a ztdrift branch in the target repository itself."""
+    if not pr.head.ref.startswith(BRANCH_PREFIX):
+        return False
+    head_repo = pr.head.repo
+    return head_repo is None or head_repo.full_name == target.full_name
 
 
 def _find(open_prs: dict[str, PullRequest], plan: Plan) -> PullRequest | None:

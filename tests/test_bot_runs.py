@@ -322,3 +322,53 @@ def test_github_app_installation_token_is_used(fake: FakeGitHub) -> None:
     assert repo_calls and all(header == f"token {token}" for header in repo_calls)
     assert "Credentials(kind='app'" in repr(Credentials(app_id="17", private_key=pem))
     assert "PRIVATE" not in repr(Credentials(app_id="17", private_key=pem))
+
+
+def _person_pr(repo: FakeRepo, number: int, head: str, body: str) -> None:
+    repo.refs[f"refs/heads/{head}"] = repo.refs["refs/heads/main"]
+    repo.pulls.insert(
+        0,
+        {
+            "number": number,
+            "state": "open",
+            "title": "a person's change",
+            "body": body,
+            "head": head,
+            "base": "main",
+            "labels": [],
+            "assignees": [],
+            "reviewers": [],
+            "teams": [],
+            "created_at": NOW,
+        },
+    )
+
+
+def test_a_copied_marker_never_makes_a_persons_pr_the_bots(fake: FakeGitHub) -> None:
+    proposals = _proposals()
+    _run(fake, proposals, max_new=1)
+    repo = _repo(fake)
+    bot = repo.pulls[0]
+    copied = pr_marker.read(bot["body"])
+    assert copied is not None
+    main = repo.refs["refs/heads/main"]
+    _person_pr(
+        repo,
+        100,
+        "release",
+        "fix typo\n" + copied.model_copy(update={"plan_hash": "changed"}).comment(),
+    )
+    _person_pr(
+        repo,
+        101,
+        "feature-x",
+        "quoting the bot:\n" + pr_marker.Marker(key="standing-admin:gone", plan_hash="x").comment(),
+    )
+
+    _run(fake, proposals, max_new=0)
+
+    assert repo.refs["refs/heads/release"] == main
+    assert "refs/heads/feature-x" in repo.refs
+    assert repo.pull(100)["title"] == "a person's change"
+    assert repo.pull(101)["state"] == "open"
+    assert repo.pull(bot["number"])["state"] == "open"
