@@ -369,3 +369,85 @@ def test_public_blob_access_and_open_networks_are_public_data() -> None:
     assert findings["blobs"].rule == "public-data/blob-public-access"
     assert findings["anynet"].rule == "public-data/public-network"
     assert set(findings) == {"blobs", "anynet"}
+
+
+def _nsg_rule(
+    name: str,
+    priority: int,
+    action: str,
+    peer: str,
+    protocol: str = "*",
+    ports: tuple[int, int] = (0, 65535),
+) -> Any:
+    from scanner.model import NetworkRule
+
+    return NetworkRule(
+        group="nsg",
+        direction="egress",
+        action=action,
+        protocol=protocol,
+        from_port=ports[0],
+        to_port=ports[1],
+        peer=peer,
+        peer_kind="service-tag",
+        priority=priority,
+        name=name,
+    )
+
+
+def test_deny_of_ipv6_alone_leaves_ipv4_egress_open() -> None:
+    from rules.azure.open_egress import evaluate_egress, with_defaults
+
+    rules = with_defaults("nsg", [_nsg_rule("DenyV6", 100, "deny", "::/0")])
+
+    decision = evaluate_egress(rules)
+
+    assert decision is not None and decision[0] == "all-traffic"
+    assert [r.name for r in decision[1]] == ["AllowInternetOutBound"]
+
+
+def test_group_without_listed_default_rules_still_has_them() -> None:
+    from rules.azure.open_egress import evaluate_egress, with_defaults
+
+    assert evaluate_egress([]) is None
+    decision = evaluate_egress(with_defaults("nsg", []))
+    assert decision is not None and decision[0] == "all-traffic"
+
+
+def test_narrow_deny_before_an_allow_of_the_same_port_closes_it() -> None:
+    from rules.azure.open_egress import evaluate_egress, with_defaults
+
+    rules = with_defaults(
+        "nsg",
+        [
+            _nsg_rule("Deny443", 100, "deny", "Internet", "Tcp", (443, 443)),
+            _nsg_rule("Allow443", 200, "allow", "Internet", "Tcp", (443, 443)),
+            _nsg_rule("DenyAll", 300, "deny", "Internet"),
+        ],
+    )
+
+    assert evaluate_egress(rules) is None
+
+
+def test_narrow_deny_leaves_the_rest_of_an_allow_open_as_ports() -> None:
+    from rules.azure.open_egress import evaluate_egress, with_defaults
+
+    rules = with_defaults("nsg", [_nsg_rule("DenySmtp", 100, "deny", "Internet", "Tcp", (25, 25))])
+
+    decision = evaluate_egress(rules)
+
+    assert decision is not None and decision[0] == "ports"
+
+
+def test_custom_role_that_rewrites_role_definitions_is_admin() -> None:
+    from scanner.azure.roles import azure_power
+
+    rewrite = {
+        "permissions": [
+            {"actions": ["Microsoft.Authorization/roleDefinitions/write"], "notActions": []}
+        ]
+    }
+    reader = {"permissions": [{"actions": ["*/read"], "notActions": []}]}
+
+    assert azure_power(rewrite) == "admin"
+    assert azure_power(reader) is None

@@ -126,3 +126,16 @@ def test_record_of_the_wrong_shape_names_its_line(tmp_path: Path) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         read_export(tmp_path / "nope.jsonl", NOW)
+
+
+def test_empty_export_is_refused_not_clean(tmp_path: Path) -> None:
+    from scanner.collectors.gcp_assets import read_export
+    from scanner.errors import InputError
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+
+    with pytest.raises(InputError, match="no Cloud Asset records") as caught:
+        read_export(empty, NOW)
+
+    assert str(empty) in str(caught.value)

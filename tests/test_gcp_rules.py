@@ -332,3 +332,11 @@ def test_google_managed_service_agents_are_not_standing_admins() -> None:
     assert not google_managed("serviceAccount:1-compute@developer.gserviceaccount.com")
     assert not google_managed("serviceAccount:ci@project.iam.gserviceaccount.com")
     assert not google_managed("user:service-1@gcp-sa-x.iam.gserviceaccount.com")
+
+
+def test_negated_deadline_is_not_an_end_time() -> None:
+    from scanner.gcp.conditions import end_time
+
+    assert end_time('request.time < timestamp("2020-01-01T00:00:00Z")') is not None
+    assert end_time('!(request.time < timestamp("2020-01-01T00:00:00Z"))') is None
+    assert end_time('request.time < timestamp("2020-01-01T00:00:00Z") || true') is None

@@ -17,6 +17,8 @@ from typing import Any, Literal
 Power = Literal["admin", "write"]
 
 ROLE_WRITE = "Microsoft.Authorization/roleAssignments/write"
+# Rewriting a role definition (one's own custom role, to `*`) is the same power as assigning.
+DEFINITION_WRITE = "Microsoft.Authorization/roleDefinitions/write"
 # A made-up action no role lists by name: a role allows it only through a wildcard, which
 # means the role can write (almost) everything, as Contributor can.
 ANY_WRITE = "Microsoft.Unlisted/anything/write"
@@ -173,9 +175,9 @@ def allows(document: dict[str, Any], action: str) -> bool:
 
 
 def azure_power(document: dict[str, Any]) -> Power | None:
-    """`admin` when the role can assign roles (so grant itself Owner), `write` for
-    Contributor-like write-everything roles, None otherwise."""
-    if allows(document, ROLE_WRITE):
+    """`admin` when the role can assign roles or rewrite role definitions (so grant itself
+    Owner), `write` for Contributor-like write-everything roles, None otherwise."""
+    if allows(document, ROLE_WRITE) or allows(document, DEFINITION_WRITE):
         return "admin"
     if allows(document, ANY_WRITE):
         return "write"

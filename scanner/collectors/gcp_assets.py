@@ -297,5 +297,16 @@ def _parse_line(line: str, where: str) -> Asset:
 
 
 def read_export(path: Path, taken_at: datetime) -> Snapshot:
-    """`--import gcp-cai=FILE`: one Cloud Asset export (any content type)."""
-    return to_snapshot(read_lines(path), taken_at)
+    """`--import gcp-cai=FILE`: one Cloud Asset export (any content type).
+
+    An export with no asset at all is refused: a failed or empty `gcloud asset export` must
+    not pass as a clean scan.
+    """
+    assets = read_lines(path)
+    if not assets:
+        raise InputError(
+            "no Cloud Asset records in this export",
+            where=str(path),
+            hint="check that `gcloud asset export` finished and wrote its output",
+        )
+    return to_snapshot(assets, taken_at)

@@ -18,7 +18,9 @@ _UNTIL = re.compile(r'request\.time\s*<=?\s*timestamp\(\s*["\']([^"\']+)["\']\s*
 
 def end_time(expression: str) -> datetime | None:
     """The time a condition's expression ends the binding at, if it says so plainly."""
-    if "||" in expression:
+    # A negation or an alternative can turn "ends at" into "starts at"; only a plain
+    # conjunction of deadlines is read as an end time, anything else stays a plain condition.
+    if "||" in expression or "!" in expression:
         return None
     found = [_parse(m.group(1)) for m in _UNTIL.finditer(expression)]
     times = [t for t in found if t is not None]
