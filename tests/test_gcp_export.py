@@ -139,3 +139,15 @@ def test_empty_export_is_refused_not_clean(tmp_path: Path) -> None:
         read_export(empty, NOW)
 
     assert str(empty) in str(caught.value)
+
+
+def test_exports_split_by_content_type_give_the_same_scopes_as_one_file(tmp_path: Path) -> None:
+    resource, iam = DEMO / "resource.jsonl", DEMO / "iam-policy.jsonl"
+    joined = tmp_path / "all.jsonl"
+    joined.write_text(resource.read_text() + iam.read_text())
+
+    split = import_all([f"gcp-cai={resource}", f"gcp-cai={iam}"], NOW)
+    single = import_all([f"gcp-cai={joined}"], NOW)
+
+    assert sorted(s.account for s in split.scopes) == sorted(s.account for s in single.scopes)
+    assert all(not s.account.isdigit() for s in split.scopes)
