@@ -15,6 +15,7 @@ from scanner.drift import compare
 from scanner.errors import ExitCode
 from scanner.findings import Finding, FindingsReport, ReportGap, Severity
 from scanner.model import Snapshot
+from scanner.reports.locations import terraform_locations
 from scanner.reports.sarif import to_sarif
 from scanner.reports.summary import stale_warning, to_markdown
 
@@ -38,6 +39,8 @@ class RunOptions:
     expected_interval: timedelta = timedelta(hours=24)
     # Mask account and key ids and withhold paths in SARIF and summary.md (public repositories).
     redact: bool = False
+    # The Terraform checkout, so SARIF results point at the block that manages each resource.
+    terraform_dir: Path | None = None
 
 
 def load_waivers(options: RunOptions) -> waivers.WaiverFile:
@@ -110,7 +113,17 @@ def write_outputs(
     out.mkdir(parents=True, exist_ok=True)
     (out / "findings.json").write_text(state.report_json(report))
     published = redaction.for_publishing(report) if options.redact else report
-    sarif = to_sarif(published.findings, version=VERSION, default_location=options.sarif_location)
+    locations = (
+        terraform_locations(report.findings, options.terraform_dir, today=options.now.date())
+        if options.terraform_dir is not None
+        else {}
+    )
+    sarif = to_sarif(
+        published.findings,
+        version=VERSION,
+        default_location=options.sarif_location,
+        locations=locations,
+    )
     (out / "findings.sarif").write_text(json.dumps(sarif, indent=1) + "\n")
     (out / "summary.md").write_text(to_markdown(published, notices))
     snapshot_io.write(snapshot, out / "snapshot.json.gz")

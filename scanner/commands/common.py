@@ -28,6 +28,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-key-age", type=int, help="days before an access key is too old")
     parser.add_argument(
+        "--terraform",
+        type=Path,
+        help="Terraform checkout: SARIF results point at the block that manages each resource",
+    )
+    parser.add_argument(
         "--redact",
         choices=["auto", "on", "off"],
         help="mask account and key ids, withhold paths in SARIF and summary.md (default auto: "
@@ -57,11 +62,19 @@ def run_options(args: argparse.Namespace, *, save_state: bool) -> RunOptions:
         fail_on=Severity.parse(args.fail_on or config.fail_on),
         save_state=save_state,
         expected_interval=timedelta(hours=config.expected_interval_hours),
+        terraform_dir=args.terraform or _configured_terraform(args, config),
         redact=redaction.wanted(
             args.redact or config.bot.redaction,
             repository_private=not redaction.running_in_public_repository(),
         ),
     )
+
+
+def _configured_terraform(args: argparse.Namespace, config: config_file.Config) -> Path | None:
+    """The configuration's Terraform directory, when a configuration file says where it is."""
+    if args.config is None and not Path(config_file.CONFIG_NAME).exists():
+        return None
+    return config.terraform.dir if config.terraform.dir.is_dir() else None
 
 
 def console() -> Console:

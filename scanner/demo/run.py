@@ -50,6 +50,7 @@ def _scan(out: Path, name: str, waivers: Path, console: Console, days: int = 0) 
         waiver_file=waivers,
         state_dir=out / "state",
         sarif_location=".ztdrift/waivers.yaml",
+        terraform_dir=_checkout(out),
     )
     report, _ = run(snapshot, options)
     console.rule(f"{name}: {out / name}")
@@ -82,12 +83,18 @@ def _write_waivers(path: Path, report: FindingsReport) -> None:
     )
 
 
-def _plans(out: Path, report: FindingsReport, console: Console) -> Path:
+def _checkout(out: Path) -> Path:
+    """The bundled sample Terraform repository, copied once into the output directory."""
     terraform = out / "terraform"
-    shutil.rmtree(terraform, ignore_errors=True)
-    source = resources.files("scanner.demo") / "terraform"
-    with resources.as_file(source) as bundled:
-        shutil.copytree(bundled, terraform)
+    if not terraform.exists():
+        source = resources.files("scanner.demo") / "terraform"
+        with resources.as_file(source) as bundled:
+            shutil.copytree(bundled, terraform)
+    return terraform
+
+
+def _plans(out: Path, report: FindingsReport, console: Console) -> Path:
+    terraform = _checkout(out)
 
     open_findings = [f for f in report.findings if f.waiver is None]
     plans = build_plans(open_findings, terraform, today=utcnow().date())
