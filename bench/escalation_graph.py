@@ -165,7 +165,8 @@ def _trust(records: dict[str, list[Any]], rng: random.Random, role: str, users: 
         trustee, kind = _arn("user", f"u{rng.randrange(users)}"), "aws"
     else:
         trustee, kind = f"arn:aws:iam::{ACCOUNT}:root", "account"
-    records["trusts"].append(Trust(role=role, trustee=trustee, trustee_kind=kind))  # type: ignore[arg-type]
+    trust = Trust(role=role, trustee=trustee, trustee_kind=kind)  # type: ignore[arg-type]
+    records["trusts"].append(trust)
 
 
 def measure(principals: int) -> dict[str, Any]:

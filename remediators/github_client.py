@@ -98,7 +98,8 @@ def connect(credentials: Credentials, repo: str, api_url: str, pacing: Pacing) -
         "seconds_between_writes": pacing.seconds_between_writes,
     }
     if credentials.token:
-        return github.Github(auth=Auth.Token(credentials.token), **options)  # type: ignore[arg-type]
+        token = Auth.Token(credentials.token)
+        return github.Github(auth=token, **options)  # type: ignore[arg-type]
     if not (credentials.app_id and credentials.private_key):
         raise ZtdriftError("no GitHub credentials")
 

@@ -13,7 +13,7 @@ from scanner.errors import InputError
 from tests.fake_gcp import camel
 from tests.fake_gcp_assets import DEMO, NOW, demo_snapshot, findings_of
 
-SHARED = Path("/work/shared/data/gcp")
+SHARED = Path(__file__).parent / "data" / "gcp"
 
 
 def by_rule(findings):  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ import pytest
 from scanner.collectors.gcp_assets import read_export
 from tests.fake_gcp_assets import NOW, findings_of
 
-LEGACY = Path("/work/shared/data/gcp/cai-export-resource-legacy.jsonl")
+LEGACY = Path(__file__).parent / "data" / "gcp" / "cai-export-resource-legacy.jsonl"
 FIREWALL = "//compute.googleapis.com/projects/dothraki-horses-dev-1/global/firewalls/"
 NETWORK = "//compute.googleapis.com/projects/dothraki-horses-dev-1/global/networks/default"
 
@@ -88,6 +88,6 @@ def test_current_type_names_are_not_mistaken_for_legacy_ones(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="scanner.collectors.gcp_assets"):
-        read_export(Path("/work/shared/data/gcp/cai-export-resource.jsonl"), NOW)
+        read_export(LEGACY.with_name("cai-export-resource.jsonl"), NOW)
 
     assert "legacy asset type" not in caplog.text

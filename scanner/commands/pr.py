@@ -19,6 +19,7 @@ from scanner.findings import Finding, FindingsReport
 from scanner.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from remediators.pr_proposal import Proposal
     from remediators.workspace import TerraformDir
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def _terraform(args: argparse.Namespace, config: Config) -> tuple[Path, list[Ter
     return settings.root, directories
 
 
-def _lifecycle(config: Config, report: FindingsReport, root: Path, rel: str) -> list:  # type: ignore[type-arg]
+def _lifecycle(config: Config, report: FindingsReport, root: Path, rel: str) -> list[Proposal]:
     from remediators.renewal import lifecycle_proposals
 
     path = root / rel

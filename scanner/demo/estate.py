@@ -62,7 +62,8 @@ class _Clients:
 
     def client(self, service: str, region: str = REGION) -> Any:
         extra = {"endpoint_url": self.endpoint} if self.endpoint else {}
-        return self.session.client(service, region_name=region, **extra)  # type: ignore[call-overload]
+        client = self.session.client
+        return client(service, region_name=region, **extra)  # type: ignore[call-overload]
 
 
 def _seed_iam(clients: _Clients) -> None:
