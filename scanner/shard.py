@@ -53,17 +53,31 @@ def parse_shard(text: str, *, where: str = "--shard") -> Shard:
     return Shard(index=index, count=count)
 
 
-def check_shard_use(shard: str | None, *, provider: str, org_role: str | None) -> None:
+def check_shard_use(
+    shard: str | None,
+    *,
+    provider: str,
+    org_role: str | None,
+    gcp_scope: str | None = None,
+    azure_scope: str | None = None,
+) -> None:
     """Refuse --shard where it would be ignored, rather than collect everything N times.
 
-    Only AWS Organizations scans are sharded so far; Azure subscriptions and GCP projects are
-    not split yet, so a sharded Azure or GCP scan stops here with a usage error.
+    AWS shards the accounts of an organization (with --org-role), Azure the visible
+    subscriptions (not a management group, whose membership the shard could not see), GCP the
+    projects of an organization or folder scope.
     """
     if shard is None:
         return
     parse_shard(shard)
-    if provider != "aws" or not org_role:
+    allowed = {
+        "aws": bool(org_role),
+        "azure": azure_scope is None,
+        "gcp": bool(gcp_scope) and not str(gcp_scope).startswith("projects/"),
+    }
+    if not allowed.get(provider, False):
         raise InputError(
-            "sharding needs an AWS Organizations scan (--provider aws --org-role ROLE)",
+            "sharding needs an AWS Organizations scan (--org-role), an Azure scan of every "
+            "subscription (no --azure-scope), or a GCP organization or folder scope",
             where="--shard",
         )

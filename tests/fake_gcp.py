@@ -67,13 +67,27 @@ class FakeAssets:
                 "error": {"code": status, "message": "fake fault", "status": STATUS[status]}
             }
         types = set(query.get("assetTypes", []))
-        items = [a for a in self.assets.get(content, []) if not types or a["assetType"] in types]
+        parent = path.removeprefix("/v1/").removesuffix("/assets")
+        items = [
+            a
+            for a in self.assets.get(content, [])
+            if (not types or a["assetType"] in types) and _under(a, parent)
+        ]
         start = int(query.get("pageToken", ["0"])[0] or 0)
         page = items[start : start + self.page_size]
         body: dict[str, Any] = {"assets": page, "readTime": "2026-12-01T00:00:00Z"}
         if start + self.page_size < len(items):
             body["nextPageToken"] = str(start + self.page_size)
         return 200, body
+
+
+def _under(asset: dict[str, Any], parent: str) -> bool:
+    """Whether an asset lies within `parent`, as ListAssets filters by its parent scope.
+
+    Assets without ancestors (older fixtures) are answered for every parent.
+    """
+    ancestors = asset.get("ancestors")
+    return not ancestors or parent in ancestors
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,9 @@ def _no_cloud(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def _collect(fake: FakeAzure, tmp_path: Path, management_group: str | None = None):  # type: ignore[no-untyped-def]
+def _collect(  # type: ignore[no-untyped-def]
+    fake: FakeAzure, tmp_path: Path, management_group: str | None = None, shard: Any = None
+):
     with fake_azure(fake, tmp_path) as (base, ca):
         endpoints = AzureEndpoints(arm=base, graph=base)
         token = StaticToken()
@@ -29,6 +32,7 @@ def _collect(fake: FakeAzure, tmp_path: Path, management_group: str | None = Non
             make_client(base, token, endpoints.scope(base), ca),
             make_client(base, token, endpoints.scope(base), ca),
             management_group=management_group,
+            shard=shard,
         )
         return collector.collect(NOW)
 
@@ -95,3 +99,14 @@ def test_requests_without_a_token_are_refused_and_recorded_as_gaps(tmp_path: Pat
 
     assert {g.service for g in snapshot.gaps} == {"*", "graph"}
     assert {g.code for g in snapshot.gaps} == {"InvalidAuthenticationToken"}
+
+
+def test_subscription_shards_together_find_what_one_scan_finds(tmp_path: Path) -> None:
+    from scanner.shard import Shard
+
+    whole = _collect(FakeAzure.demo(), tmp_path)
+    shards = [_collect(FakeAzure.demo(), tmp_path, shard=Shard(i, 2)) for i in (1, 2)]
+
+    assert _ids(merge(shards, taken_at=NOW)) == _ids(whole)
+    accounts = [{s.account for s in shard.scopes} for shard in shards]
+    assert not accounts[0] & accounts[1], "the tenant and each subscription are in one shard"

@@ -42,7 +42,15 @@ def test_bad_shard_text_is_an_input_error(text: str) -> None:
 def test_sharding_is_refused_where_it_would_be_ignored() -> None:
     with pytest.raises(InputError, match="AWS Organizations"):
         check_shard_use("1/2", provider="gcp", org_role=None)
+    with pytest.raises(InputError, match="organization or folder"):
+        check_shard_use("1/2", provider="gcp", org_role=None, gcp_scope="projects/p")
+    with pytest.raises(InputError, match="no --azure-scope"):
+        check_shard_use("1/2", provider="azure", org_role=None, azure_scope="mg-1")
+    with pytest.raises(InputError, match="AWS Organizations"):
+        check_shard_use("1/2", provider="aws", org_role=None)
     check_shard_use("1/2", provider="aws", org_role="audit")
+    check_shard_use("1/2", provider="gcp", org_role=None, gcp_scope="organizations/1")
+    check_shard_use("1/2", provider="azure", org_role=None)
     check_shard_use(None, provider="gcp", org_role=None)
 
 

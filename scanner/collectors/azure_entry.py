@@ -27,6 +27,7 @@ from scanner.collectors.azure_live import AzureCollector, AzureEndpoints, make_c
 from scanner.config import AzureSettings
 from scanner.errors import ZtdriftError
 from scanner.model import Snapshot
+from scanner.shard import Shard, parse_shard
 from scanner.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -116,11 +117,16 @@ def collect_live(options: LiveOptions) -> Snapshot:
     """Collect every visible subscription (or one management group) and the tenant."""
     connection = resolve(options.azure, os.environ)
     credential = make_credential(connection)
-    return collect_with(connection, credential, options.azure_scope)
+    shard = parse_shard(options.shard) if options.shard else None
+    return collect_with(connection, credential, options.azure_scope, shard=shard)
 
 
 def collect_with(
-    connection: AzureConnection, credential: TokenCredential, management_group: str | None
+    connection: AzureConnection,
+    credential: TokenCredential,
+    management_group: str | None,
+    *,
+    shard: Shard | None = None,
 ) -> Snapshot:
     """Collect through `credential` at the connection's endpoints."""
     endpoints = connection.endpoints
@@ -131,5 +137,6 @@ def collect_with(
             endpoints.graph, credential, endpoints.scope(endpoints.graph), connection.verify
         ),
         management_group=management_group,
+        shard=shard,
     )
     return collector.collect(utcnow())

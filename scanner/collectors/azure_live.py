@@ -31,6 +31,7 @@ from scanner.azure.graph_records import parse_bundle
 from scanner.collectors.azure_export import arg_snapshot, graph_snapshot
 from scanner.merge import merge
 from scanner.model import Gap, Scope, Snapshot
+from scanner.shard import Shard
 
 log = logging.getLogger(__name__)
 
@@ -123,18 +124,24 @@ class AzureCollector:
         arm: PipelineClient[HttpRequest, Any],
         graph: PipelineClient[HttpRequest, Any],
         management_group: str | None = None,
+        shard: Shard | None = None,
     ) -> None:
         self.arm = arm
         self.graph = graph
         self.management_group = management_group
+        # A shard collects its share of the subscriptions; the tenant (Graph) only in shard 1,
+        # so merged shards hold it once.
+        self.shard = shard
         self.gaps: list[Gap] = []
 
     def collect(self, taken_at: datetime) -> Snapshot:
         """Collect everything; a failing part becomes a collection gap, the rest goes on."""
         subscriptions = self._subscriptions()
+        if self.shard is not None:
+            subscriptions = [s for s in subscriptions if self.shard.holds(s)]
         rows = self._resource_graph(subscriptions)
         parts = [arg_snapshot(parse_rows(rows, "resource graph"), taken_at)]
-        tenant = self._tenant()
+        tenant = self._tenant() if self.shard is None or self.shard.index == 1 else None
         bundle = self._graph_bundle(tenant, _privileged_groups(rows))
         if bundle is not None:
             parts.append(

@@ -54,4 +54,11 @@ def collect_live(options: LiveOptions) -> Snapshot:
     )
     status = Console(stderr=True)
     with status.status("collecting GCP") as spinner:
+        if options.shard:
+            from scanner.collectors.gcp_shard import collect_gcp_shard
+            from scanner.shard import parse_shard
+
+            return collect_gcp_shard(
+                client, scope, parse_shard(options.shard), progress=spinner.update
+            )
         return collect_gcp(client, scope, progress=lambda text: spinner.update(text))

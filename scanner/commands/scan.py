@@ -93,5 +93,11 @@ def _collect(args: argparse.Namespace, now: datetime) -> Snapshot:
         max_accounts_in_parallel=config.organization.max_accounts_in_parallel,
         shard=args.shard,
     )
-    check_shard_use(options.shard, provider=args.provider, org_role=options.org_role)
+    check_shard_use(
+        options.shard,
+        provider=args.provider,
+        org_role=options.org_role,
+        gcp_scope=options.gcp_scope,
+        azure_scope=options.azure_scope,
+    )
     return provider.collect(options)
