@@ -190,9 +190,7 @@ def _older_version_power(principal: Principal, policy_set: PolicySet) -> AdminPo
         decision = policy_set.evaluate(SET_DEFAULT, policy.id) if policy.other_versions else None
         if decision is None or not decision.allowed:
             continue
-        if any(
-            _version_grants_admin(principal, policy_set, policy, v) for v in policy.other_versions
-        ):
+        if older_version_grants_admin(principal, policy_set, policy):
             how = f"can set an older version of {policy.id} as default ({SET_DEFAULT})"
             return _from_decision(how, SET_DEFAULT, decision)
     return None

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import networkx as nx
 
 from scanner.aws_power import IamIndex, older_version_grants_admin
-from scanner.collectors.aws_authz import as_list
 from scanner.model import Principal
 from scanner.policy import (
     Decision,
     PolicySet,
+    as_list,
     resource_matches,
     statement_covers_action,
 )

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from scanner.collectors.aws_authz import as_list
 from scanner.model import Policy
 
 VARIABLE = re.compile(r"\$\{([^}]+)\}")
@@ -68,6 +67,13 @@ def _resolve(pattern: str, variables: Mapping[str, str]) -> str | None:
         position = match.end()
     parts.append(_glob_source(pattern[position:]))
     return "".join(parts)
+
+
+def as_list(value: Any) -> list[Any]:
+    """IAM lets most fields be a single value or a list; always give a list."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
 
 
 def statements(document: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -11,9 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.collectors.aws_authz import as_list
 from scanner.model import Snapshot
-from scanner.policy import statements
+from scanner.policy import as_list, statements
 
 KNOWN_OPERATORS = re.compile(
     r"^(ForAllValues:|ForAnyValue:)?"

@@ -6,10 +6,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rules.base import Context, RuleInfo
-from scanner.collectors.aws_authz import as_list
 from scanner.findings import Finding, Severity, make_finding
 from scanner.model import DataStore
-from scanner.policy import action_matches, condition_bounds, statements
+from scanner.policy import action_matches, as_list, condition_bounds, statements
 
 RATIONALE = (
     "Zero Trust keeps data inside its perimeter: every read and write is made by an "

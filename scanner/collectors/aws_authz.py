@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from scanner.errors import InputError
 from scanner.model import Grant, Policy, Principal, Trust, TrusteeKind
+from scanner.policy import as_list
 from scanner.timeutil import parse_time
 
 ARN_ACCOUNT = re.compile(r"^arn:aws[\w-]*:(?:iam|sts)::(\d{12}|aws):")
@@ -247,13 +248,6 @@ def _read_managed_policy(item: dict[str, Any], place: str, reader: _Reader, acco
         # AWS-managed policies' old versions are AWS's to choose; only customers' can be set.
         other_versions=tuple(others) if customer else (),
     )
-
-
-def as_list(value: Any) -> list[Any]:
-    """IAM lets most fields be a single value or a list; always give a list."""
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
 
 
 def trusts_from_document(role: str, document: dict[str, Any]) -> list[Trust]:
