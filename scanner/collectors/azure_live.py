@@ -50,6 +50,10 @@ QUERIES = (
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions'"
     " | project id, name, type, subscriptionId, tenantId, properties",
 )
+GROUP_ASSIGNMENTS = (
+    "authorizationresources | where type =~ 'microsoft.authorization/roleassignments'"
+    " and properties.principalType =~ 'Group' | project id, name, type, properties"
+)
 PIM_LISTS = ("roleEligibilityScheduleInstances", "roleAssignmentScheduleInstances")
 GRAPH_LISTS = {
     "applications": "/v1.0/applications?$select=id,appId,displayName,createdDateTime,"
@@ -136,13 +140,19 @@ class AzureCollector:
 
     def collect(self, taken_at: datetime) -> Snapshot:
         """Collect everything; a failing part becomes a collection gap, the rest goes on."""
-        subscriptions = self._subscriptions()
+        visible = self._subscriptions()
+        subscriptions = visible
         if self.shard is not None:
-            subscriptions = [s for s in subscriptions if self.shard.holds(s)]
+            subscriptions = [s for s in visible if self.shard.holds(s)]
         rows = self._resource_graph(subscriptions)
         parts = [arg_snapshot(parse_rows(rows, "resource graph"), taken_at)]
         tenant = self._tenant() if self.shard is None or self.shard.index == 1 else None
-        bundle = self._graph_bundle(tenant, _privileged_groups(rows))
+        groups = _privileged_groups(rows)
+        if self.shard is not None and tenant is not None:
+            # The tenant's shard expands the groups assigned roles in every subscription, so
+            # members of a group assigned in another shard's subscription are still known.
+            groups = sorted({*groups, *self._assigned_groups(visible)})
+        bundle = self._graph_bundle(tenant, groups)
         if bundle is not None:
             parts.append(
                 graph_snapshot(parse_bundle(bundle, "microsoft graph", taken_at), taken_at)
@@ -199,6 +209,18 @@ class AzureCollector:
         for subscription in subscriptions:
             rows.extend(self._pim(subscription))
         return rows
+
+    def _assigned_groups(self, subscriptions: list[str]) -> list[str]:
+        """Groups holding a role assignment in any of the subscriptions (one small query)."""
+        rows: list[Any] = []
+        for start in range(0, len(subscriptions), ARG_BATCH):
+            target = {"subscriptions": subscriptions[start : start + ARG_BATCH]}
+            try:
+                rows.extend(self._query(target, GROUP_ASSIGNMENTS))
+            except AzureError as error:
+                for account in target["subscriptions"]:
+                    self._gap(account, "*", error)
+        return _privileged_groups(rows)
 
     def _query(self, target: dict[str, list[str]], query: str) -> Iterator[Any]:
         """One Resource Graph query, following `$skipToken` until the last page."""
