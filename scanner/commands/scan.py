@@ -12,7 +12,7 @@ from scanner.commands.common import add_run_options, console, run_options
 from scanner.errors import ZtdriftError
 from scanner.model import Snapshot
 from scanner.pipeline import load_waivers, run
-from scanner.providers import PROVIDERS, LiveOptions
+from scanner.providers import PROVIDERS, LiveOptions, readers
 from scanner.reports.terminal import print_report
 from scanner.shard import check_shard_use
 
@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         dest="imports",
         action="append",
         metavar="KIND=FILE",
-        help="read an export instead (aws-authz=FILE); repeatable",
+        help="read an export instead ("
+        + ", ".join(f"{k}=FILE" for k in sorted(readers()))
+        + "); repeatable",
     )
     parser.add_argument("--region", action="append", help="AWS region (repeatable; default all)")
     parser.add_argument("--profile", help="AWS profile of the standard credential chain")

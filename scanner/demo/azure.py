@@ -24,7 +24,7 @@ from scanner.timeutil import utcnow
 EXPORTS = ("resource-graph.json", "microsoft-graph.json")
 
 
-def scan_azure(out: Path, waivers: Path, console: Console) -> FindingsReport:
+def scan_azure(out: Path, console: Console) -> FindingsReport:
     """Scan the bundled exports as their own scopes, into `out/azure-scan/`."""
     now = utcnow()
     with resources.as_file(resources.files("scanner.demo") / "azure") as bundled:
@@ -38,8 +38,9 @@ def scan_azure(out: Path, waivers: Path, console: Console) -> FindingsReport:
     options = RunOptions(
         out_dir=out / "azure-scan",
         now=now,
-        waiver_file=waivers,
-        state_dir=out / "state",
+        # Its own state and no waivers: the AWS waiver file and scans are not about it.
+        waiver_file=out / "no-waivers.yaml",
+        state_dir=out / "azure-state",
         sarif_location=".ztdrift/waivers.yaml",
     )
     report, _ = run(snapshot, options)
@@ -63,8 +64,8 @@ def azure_plans(out: Path, report: FindingsReport, console: Console) -> list[Pla
     return plans
 
 
-def run_azure_demo(out: Path, waivers: Path, console: Console) -> Path:
+def run_azure_demo(out: Path, console: Console) -> Path:
     """Scan the Azure estate and write its plans; returns the plans directory."""
-    report = scan_azure(out, waivers, console)
+    report = scan_azure(out, console)
     azure_plans(out, report, console)
     return out / "azure-plans"

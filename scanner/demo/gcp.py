@@ -23,7 +23,7 @@ from scanner.timeutil import utcnow
 EXPORTS = ("resource.jsonl", "iam-policy.jsonl", "org-policy.jsonl")
 
 
-def run_gcp_demo(out: Path, waivers: Path, console: Console) -> FindingsReport:
+def run_gcp_demo(out: Path, console: Console) -> FindingsReport:
     """Scan the bundled export into `out/gcp-scan` and write plans into `out/gcp-plans`."""
     bundled = resources.files("scanner.demo") / "gcp"
     with resources.as_file(bundled) as source:
@@ -32,8 +32,9 @@ def run_gcp_demo(out: Path, waivers: Path, console: Console) -> FindingsReport:
         options = RunOptions(
             out_dir=out / "gcp-scan",
             now=now,
-            waiver_file=waivers,
-            state_dir=out / "state",
+            # Its own state and no waivers: the AWS waiver file and scans are not about it.
+            waiver_file=out / "no-waivers.yaml",
+            state_dir=out / "gcp-state",
             sarif_location=".ztdrift/waivers.yaml",
         )
         report, _ = run(snapshot, options)

@@ -139,8 +139,8 @@ def run_demo(out: Path) -> int:
         third = _scan(out, "scan-3", waivers, console)
 
     plans = _plans(out, third, console)
-    run_gcp_demo(out, waivers, console)
-    azure_plans = run_azure_demo(out, waivers, console)
+    run_gcp_demo(out, console)
+    azure_plans = run_azure_demo(out, console)
     _check_patches_apply(out / "azure-terraform", azure_plans)
     console.rule("where everything went")
     for name, what in (
